@@ -1,0 +1,3 @@
+using Kad.Cli;
+
+return CliCommandLine.Build(Console.Out, Console.Error).Parse(args).Invoke();

@@ -1,0 +1,3 @@
+using Kad.Daemon;
+
+return KadCommandLine.Build(DaemonEntry.Run, Console.Out).Parse(args).Invoke();
