@@ -1,0 +1,64 @@
+# Keepalived.Net — see README.md. Every target installs or builds what it needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+SLN := Keepalived.Net.sln
+PUBLISH := artifacts/publish
+RESULTS := artifacts/test-results
+RID := linux-x64
+PUBLISH_FLAGS := -c Release -r $(RID) --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true -p:DebugType=none -v:q -nologo
+LAB_DRIVERS := $(wildcard tests/*.LabDriver/*.LabDriver.csproj)
+
+.PHONY: test prereqs build format-check publish lab-drivers unit demo bench clean
+
+## prereqs: apt packages and the lab kernel (cached in .lab/)
+prereqs:
+	@tests/lab/install-prereqs >/dev/null
+
+build:
+	dotnet build $(SLN) -v:q -nologo
+
+format-check:
+	dotnet format whitespace $(SLN) --verify-no-changes
+
+## publish: self-contained, trimmed, single-file kad and dotnet-kad in artifacts/publish/
+publish:
+	dotnet publish src/Daemon $(PUBLISH_FLAGS) -o artifacts/obj-publish/kad
+	dotnet publish src/Cli $(PUBLISH_FLAGS) -o artifacts/obj-publish/dotnet-kad
+	@mkdir -p $(PUBLISH)
+	install -m 0755 artifacts/obj-publish/kad/kad $(PUBLISH)/kad
+	install -m 0755 artifacts/obj-publish/dotnet-kad/dotnet-kad $(PUBLISH)/dotnet-kad
+	@$(PUBLISH)/kad --version && $(PUBLISH)/dotnet-kad --version
+
+## lab-drivers: programs that run batches of cases inside the kernel lab (tests/*.LabDriver)
+lab-drivers:
+	@for p in $(LAB_DRIVERS); do \
+	  name=$$(basename $$p .csproj); \
+	  dotnet publish $$p $(PUBLISH_FLAGS) -p:PublishTrimmed=false -o artifacts/lab/$$name; \
+	done
+
+## test: every layer (unit, namespace lab, kernel lab); ends with "N passed, N failed, N skipped"
+test: prereqs format-check build publish lab-drivers
+	@rm -rf $(RESULTS)
+	@start=$$(date +%s); status=0; \
+	dotnet test $(SLN) --no-build -m:1 --logger "trx" --results-directory $(RESULTS) -- NUnit.DisplayName=FullName || status=$$?; \
+	echo "test run took $$(( $$(date +%s) - start ))s"; \
+	tests/summarize-trx $(RESULTS); \
+	exit $$status
+
+## unit: layer 1 only (no root, no labs)
+unit: build
+	dotnet test $(SLN) --no-build --filter "TestCategory!=Namespace&TestCategory!=Kernel"
+
+## demo: the LVS-DR story end to end in the kernel lab
+demo: prereqs publish
+	tests/lab/kernel-lab --timeout 300 --file demo/lvs-dr-demo.sh:/lab/demo.sh -- sh /lab/demo.sh
+
+## bench: figures beside keepalived / ipvsadm, one BENCH line each
+bench: prereqs publish lab-drivers
+	@for b in bench/*/run; do [ -x "$$b" ] && "$$b"; done
+
+clean:
+	rm -rf artifacts
+	find src tests -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
