@@ -1,0 +1,134 @@
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Kad.Checkers.Scheduling;
+
+/// <summary>The final result of one check (after retries) and how long its deciding attempt took.</summary>
+public sealed record CheckOutcome(ProbeResult Result, TimeSpan Latency, int Attempts);
+
+/// <summary>
+/// Runs one checker on keepalived's timing, as an async loop that holds no thread while it waits: first check after
+/// the start delay, each check an attempt bounded by the probe's timeout, retried <c>retry</c> times
+/// <c>delay_before_retry</c> apart (a Polly pipeline: retry around timeout), then <c>delay_loop</c> until the next.
+/// </summary>
+public sealed class CheckerRunner
+{
+    /// <summary>Polly's timeout strategy refuses anything shorter.</summary>
+    private static readonly TimeSpan MinimumAttemptTimeout = TimeSpan.FromMilliseconds(10);
+
+    private readonly IHealthProbe _probe;
+    private readonly CheckerTiming _timing;
+    private readonly TimeProvider _timeProvider;
+    private readonly ResiliencePipeline<ProbeResult> _pipeline;
+    private readonly ProbeProgress _progress = new();
+    private long _attemptStarted;
+    private long _attemptEnded;
+    private int _attempts;
+
+    public CheckerRunner(IHealthProbe probe, CheckerTiming timing, TimeProvider timeProvider)
+    {
+        _probe = probe;
+        _timing = timing;
+        _timeProvider = timeProvider;
+        _pipeline = BuildPipeline(probe.AttemptTimeout, timing, timeProvider);
+    }
+
+    public IHealthProbe Probe => _probe;
+
+    public CheckerTiming Timing => _timing;
+
+    /// <summary>Checks forever: waits <paramref name="firstDelay"/>, then checks every delay_loop until cancelled.</summary>
+    public async Task RunAsync(TimeSpan firstDelay, Action<CheckOutcome> report, CancellationToken cancellationToken)
+    {
+        await Task.Delay(firstDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            var outcome = await CheckOnceAsync(cancellationToken).ConfigureAwait(false);
+            report(outcome);
+            await Task.Delay(_timing.DelayLoop, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One check: up to 1 + retry attempts. Throws only when <paramref name="cancellationToken"/> fires.</summary>
+    public async ValueTask<CheckOutcome> CheckOnceAsync(CancellationToken cancellationToken)
+    {
+        _attempts = 0;
+        ProbeResult result;
+        try
+        {
+            result = await _pipeline.ExecuteAsync(
+                static (runner, token) => runner.AttemptAsync(token),
+                this,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutRejectedException)
+        {
+            _attemptEnded = _timeProvider.GetTimestamp();
+            result = ProbeResult.Down(StepName(_progress.Step), $"timed out after {_probe.AttemptTimeout.TotalSeconds:0.###} s during {_progress.Step}");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // A probe bug or an unexpected socket state is a failed check, not a dead checker loop.
+            _attemptEnded = _timeProvider.GetTimestamp();
+            result = ProbeResult.Down(StepName(_progress.Step), $"{ex.GetType().Name}: {ex.Message}");
+        }
+
+        return new CheckOutcome(result, _timeProvider.GetElapsedTime(_attemptStarted, _attemptEnded), _attempts);
+    }
+
+    private async ValueTask<ProbeResult> AttemptAsync(CancellationToken cancellationToken)
+    {
+        _attempts++;
+        _progress.Step = "start";
+        _attemptStarted = _timeProvider.GetTimestamp();
+        try
+        {
+            return await _probe.ProbeAsync(_progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _attemptEnded = _timeProvider.GetTimestamp();
+        }
+    }
+
+    /// <summary>"read response (/health)" names the step "read response".</summary>
+    private static string StepName(string step)
+    {
+        var paren = step.IndexOf(" (", StringComparison.Ordinal);
+        return paren < 0 ? step : step[..paren];
+    }
+
+    private static ResiliencePipeline<ProbeResult> BuildPipeline(TimeSpan attemptTimeout, CheckerTiming timing, TimeProvider timeProvider)
+    {
+        var builder = new ResiliencePipelineBuilder<ProbeResult> { TimeProvider = timeProvider };
+        if (timing.Retry > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<ProbeResult>
+            {
+                MaxRetryAttempts = timing.Retry,
+                Delay = timing.DelayBeforeRetry,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: TimeoutRejectedException } => true,
+                    { Exception: OperationCanceledException } => false, // shutting down
+                    { Exception: not null } => true,
+                    { Result.Success: false } => true,
+                    _ => false,
+                }),
+            });
+        }
+
+        builder.AddTimeout(new TimeoutStrategyOptions
+        {
+            Timeout = attemptTimeout < MinimumAttemptTimeout ? MinimumAttemptTimeout : attemptTimeout,
+        });
+        return builder.Build();
+    }
+}
