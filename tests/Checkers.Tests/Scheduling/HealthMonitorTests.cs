@@ -1,0 +1,315 @@
+using System.Net;
+using Kad.Checkers.Scheduling;
+using Kad.Checkers.Tests.Support;
+using Kad.Testing;
+
+namespace Kad.Checkers.Tests.Scheduling;
+
+public sealed class HealthMonitorTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly RealServerKey Server = new("vs1", IPAddress.Parse("192.0.2.10"), 80);
+
+    private FakeTimeProvider _clock = null!;
+    private Dictionary<CheckerOptions, ScriptedProbe> _probes = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _clock = new FakeTimeProvider(Start);
+        _probes = new(ReferenceEqualityComparer.Instance);
+    }
+
+    private HealthMonitor CreateMonitor(params RealServerChecks[] servers) =>
+        new(servers, _clock, logger: null, new Random(42), (_, options) =>
+        {
+            var probe = new ScriptedProbe(_clock, CheckerTiming.Resolve(options).ConnectTimeout);
+            _probes[options] = probe;
+            return probe;
+        });
+
+    private static TcpCheckOptions Tcp(int delayLoop = 10, int retry = 1, int delayBeforeRetry = 2, int warmup = 0, bool alpha = false, int connectTimeout = 3) => new()
+    {
+        DelayLoop = TimeSpan.FromSeconds(delayLoop),
+        Retry = retry,
+        DelayBeforeRetry = TimeSpan.FromSeconds(delayBeforeRetry),
+        Warmup = TimeSpan.FromSeconds(warmup),
+        Alpha = alpha,
+        ConnectTimeout = TimeSpan.FromSeconds(connectTimeout),
+    };
+
+    private void Advance(double seconds)
+    {
+        // NUnit's synchronization context makes awaits resume later, on their own; without one, every continuation
+        // a fired timer releases runs inside Advance, so the clock and the checks move together deterministically.
+        var saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            _clock.Advance(TimeSpan.FromSeconds(seconds));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
+    }
+
+    private static void StartWithoutContext(HealthMonitor monitor)
+    {
+        var saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            monitor.Start();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
+        }
+    }
+
+    private static async Task<HealthEvent> ReadWithin(HealthMonitor monitor, TimeSpan realTimeout)
+    {
+        using var timeout = new CancellationTokenSource(realTimeout);
+        return await monitor.Events.ReadAsync(timeout.Token);
+    }
+
+    private static List<HealthEvent> Drain(HealthMonitor monitor)
+    {
+        var events = new List<HealthEvent>();
+        while (monitor.Events.TryRead(out var e))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    [Test]
+    public async Task Start_NoAlphaFirstSuccess_PublishesUnknownToUp()
+    {
+        var tcp = Tcp();
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        Assert.That(monitor.GetServer(Server).Health, Is.EqualTo(Health.Unknown));
+
+        StartWithoutContext(monitor); // warmup 0: the first check runs at once
+
+        var events = Drain(monitor);
+        Assert.That(events, Has.Count.EqualTo(1));
+        Assert.That(events[0].Previous, Is.EqualTo(Health.Unknown));
+        Assert.That(events[0].Current, Is.EqualTo(Health.Up));
+        Assert.That(events[0].ServerHealth, Is.EqualTo(Health.Up));
+        Assert.That(events[0].Checker, Is.EqualTo("TCP_CHECK#0"));
+    }
+
+    [Test]
+    public async Task Start_Alpha_ServerStartsDown()
+    {
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [Tcp(alpha: true)]));
+        Assert.That(monitor.GetServer(Server).Health, Is.EqualTo(Health.Down));
+
+        StartWithoutContext(monitor);
+        var events = Drain(monitor);
+        Assert.That(events.Select(e => (e.Previous, e.Current)), Is.EqualTo(new[] { (Health.Down, Health.Up) }));
+    }
+
+    [Test]
+    public async Task Run_RepeatedSuccess_PublishesOnlyTheFirstTransition()
+    {
+        var tcp = Tcp(delayLoop: 5);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+
+        Advance(60);
+
+        Assert.That(Drain(monitor), Has.Count.EqualTo(1));
+        Assert.That(_probes[tcp].AttemptTimes, Has.Count.GreaterThanOrEqualTo(12));
+    }
+
+    [Test]
+    public async Task Run_ChecksDelayLoopApart()
+    {
+        var tcp = Tcp(delayLoop: 7);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+
+        Advance(30);
+
+        var times = _probes[tcp].AttemptTimes.Select(t => (t - Start).TotalSeconds).ToList();
+        Assert.That(times, Is.EqualTo(new[] { 0.0, 7, 14, 21, 28 }).Within(0.001));
+    }
+
+    [Test]
+    public async Task Run_FailureWithRetries_RetriesDelayBeforeRetryApartThenGoesDown()
+    {
+        var tcp = Tcp(delayLoop: 10, retry: 2, delayBeforeRetry: 3);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+        Advance(0.1);
+        Assert.That(Drain(monitor).Single().Current, Is.EqualTo(Health.Up));
+
+        _probes[tcp].Answer = _ => ProbeResult.Down("connect", "refused");
+        Advance(10); // check at t=10 fails, retries at t=13 and t=16
+        Assert.That(Drain(monitor), Is.Empty, "still up while retries remain");
+        Advance(6.1);
+
+        var down = Drain(monitor);
+        Assert.That(down, Has.Count.EqualTo(1));
+        Assert.That(down[0].Current, Is.EqualTo(Health.Down));
+        Assert.That(down[0].FailedStep, Is.EqualTo("connect"));
+        Assert.That(down[0].Reason, Is.EqualTo("refused"));
+        var times = _probes[tcp].AttemptTimes.Select(t => (t - Start).TotalSeconds).ToList();
+        Assert.That(times, Is.EqualTo(new[] { 0.0, 10, 13, 16 }).Within(0.001));
+    }
+
+    [Test]
+    public async Task Run_FailureThenSuccessOnRetry_StaysUpWithoutEvent()
+    {
+        var tcp = Tcp(delayLoop: 10, retry: 1, delayBeforeRetry: 1);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+        Advance(0.1);
+        Drain(monitor);
+
+        _probes[tcp].Answer = attempt => attempt == 2 ? ProbeResult.Down("connect", "refused") : ProbeResult.Up("ok");
+        Advance(20);
+
+        Assert.That(Drain(monitor), Is.Empty);
+        Assert.That(monitor.GetServer(Server).Health, Is.EqualTo(Health.Up));
+    }
+
+    [Test]
+    public async Task Run_HangingProbe_TimesOutAfterConnectTimeoutWithStepAndLatency()
+    {
+        var tcp = Tcp(delayLoop: 10, retry: 0, connectTimeout: 3);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        _probes[tcp].Answer = _ => ScriptedProbe.Hang;
+        StartWithoutContext(monitor);
+
+        Advance(2.9);
+        Assert.That(Drain(monitor), Is.Empty);
+        Advance(0.1);
+
+        // Polly's timeout resumes the cancelled attempt on the thread pool: wait (real time) with the clock held at 3 s.
+        var events = new List<HealthEvent> { await ReadWithin(monitor, TimeSpan.FromSeconds(5)) };
+        Assert.That(events[0].Current, Is.EqualTo(Health.Down));
+        Assert.That(events[0].FailedStep, Is.EqualTo("hanging"));
+        Assert.That(events[0].Reason, Does.Contain("timed out"));
+        Assert.That(events[0].Latency, Is.EqualTo(TimeSpan.FromSeconds(3)).Within(TimeSpan.FromMilliseconds(1)));
+    }
+
+    [Test]
+    public async Task Run_DownThenRecovers_PublishesUpAgain()
+    {
+        var tcp = Tcp(delayLoop: 5, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        var failing = true;
+        _probes[tcp].Answer = _ => failing ? ProbeResult.Down("connect", "refused") : ProbeResult.Up("ok");
+        StartWithoutContext(monitor);
+        Advance(11);
+        failing = false;
+        Advance(5);
+
+        var transitions = Drain(monitor).Select(e => (e.Previous, e.Current)).ToList();
+        Assert.That(transitions, Is.EqualTo(new[] { (Health.Unknown, Health.Down), (Health.Down, Health.Up) }));
+    }
+
+    [Test]
+    public async Task ServerHealth_TwoCheckers_UpOnlyWhenBothUp()
+    {
+        var first = Tcp(delayLoop: 5, retry: 0);
+        var second = Tcp(delayLoop: 5, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [first, second]));
+        _probes[second].Answer = _ => ProbeResult.Down("connect", "refused");
+        StartWithoutContext(monitor);
+        Advance(0.1);
+
+        var events = Drain(monitor);
+        Assert.That(events, Has.Count.EqualTo(2));
+        Assert.That(events.Last().ServerHealth, Is.EqualTo(Health.Down));
+        Assert.That(monitor.GetServer(Server).Health, Is.EqualTo(Health.Down));
+
+        _probes[second].Answer = _ => ProbeResult.Up("ok");
+        Advance(5);
+        var recovered = Drain(monitor);
+        Assert.That(recovered.Single().Checker, Is.EqualTo("TCP_CHECK#1"));
+        Assert.That(recovered.Single().ServerHealth, Is.EqualTo(Health.Up));
+    }
+
+    [Test]
+    public async Task Warmup_FirstChecksSpreadOverWarmup()
+    {
+        var options = Enumerable.Range(0, 200).Select(_ => Tcp(delayLoop: 60, warmup: 60)).ToList();
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, options));
+        StartWithoutContext(monitor);
+
+        Advance(60);
+
+        var firsts = options.Select(o => (_probes[o].AttemptTimes[0] - Start).TotalSeconds).ToList();
+        Assert.That(firsts, Has.All.InRange(0.0, 60.0));
+        // 200 starts over 60 s: no 1-second slot should hold more than a small burst.
+        var busiestSecond = firsts.GroupBy(t => (int)t).Max(g => g.Count());
+        Assert.That(busiestSecond, Is.LessThanOrEqualTo(15));
+        Assert.That(firsts.Max() - firsts.Min(), Is.GreaterThan(45));
+    }
+
+    [Test]
+    public async Task Warmup_Zero_FirstCheckImmediately()
+    {
+        var tcp = Tcp(warmup: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+        _clock.Advance(TimeSpan.Zero);
+
+        Assert.That(_probes[tcp].AttemptTimes, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task MiscDynamic_WeightChange_IsPublishedWithoutHealthChange()
+    {
+        var misc = new MiscCheckOptions { MiscPath = "/bin/true", MiscDynamic = true, DelayLoop = TimeSpan.FromSeconds(5), Warmup = TimeSpan.Zero };
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 3, [misc]));
+        var weight = 10;
+        _probes[misc].Answer = _ => ProbeResult.Up("dynamic", weight);
+        StartWithoutContext(monitor);
+        Advance(0.1);
+        var first = Drain(monitor).Single();
+        Assert.That(first.ServerWeight, Is.EqualTo(10));
+
+        Advance(5);
+        Assert.That(Drain(monitor), Is.Empty, "same weight again: nothing to publish");
+
+        weight = 20;
+        Advance(5);
+        var changed = Drain(monitor).Single();
+        Assert.That((changed.Previous, changed.Current, changed.ServerWeight), Is.EqualTo((Health.Up, Health.Up, 20)));
+    }
+
+    [Test]
+    public async Task StopAsync_CancelsAllTimersAndCompletesEvents()
+    {
+        var tcp = Tcp(delayLoop: 5);
+        var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+        Advance(1);
+
+        await monitor.DisposeAsync();
+
+        Assert.That(_clock.ArmedTimers, Is.Zero);
+        Assert.That(monitor.Events.Completion.IsCompleted || monitor.Events.TryRead(out _), Is.True);
+    }
+
+    [Test]
+    public void Constructor_UnknownOptions_ReportsEveryError()
+    {
+        var bad = new[]
+        {
+            new RealServerChecks(Server, 1, [new HttpCheckOptions { HttpProtocol = "2.0" }]),
+            new RealServerChecks(Server with { Port = 81 }, 1, [new DnsCheckOptions { Type = "PTR" }]),
+        };
+
+        var ex = Assert.Throws<ArgumentException>(() => _ = new HealthMonitor(bad, _clock));
+
+        Assert.That(ex!.Message, Does.Contain("http_protocol").And.Contain("PTR"));
+    }
+}
