@@ -119,6 +119,25 @@ public static class DnsMessage
             return false;
         }
 
+        // Walk the answer records (name, type, class, TTL, RDLENGTH, RDATA) so a truncated message is not taken for one.
+        offset += 4;
+        for (var i = 0; i < answers; i++)
+        {
+            if (!TryReadName(response, ref offset, out _) || offset + 10 > response.Length)
+            {
+                reason = "truncated answer section";
+                return false;
+            }
+
+            var dataLength = BinaryPrimitives.ReadUInt16BigEndian(response[(offset + 8)..]);
+            offset += 10 + dataLength;
+            if (offset > response.Length)
+            {
+                reason = "truncated answer section";
+                return false;
+            }
+        }
+
         reason = $"{answers} answer(s)";
         return true;
     }
