@@ -1,0 +1,55 @@
+namespace Kad.Vrrp.Engine;
+
+/// <summary>
+/// When a master announces its addresses: one burst on becoming master, another after <c>garp_master_delay</c>,
+/// then every <c>garp_master_refresh</c>. Pure: deadlines in <see cref="TimeProvider"/> timestamps.
+/// </summary>
+public sealed class GarpSchedule(GarpOptions options, TimeProvider time)
+{
+    private long? _delayedBurst;
+    private long? _refresh;
+
+    public long? NextDeadline => (_delayedBurst, _refresh) switch
+    {
+        (null, var r) => r,
+        (var d, null) => d,
+        (var d, var r) => Math.Min(d.Value, r.Value),
+    };
+
+    /// <summary>Became master: returns how many frames per address to send now, and arms the later bursts.</summary>
+    public int OnBecameMaster()
+    {
+        var now = time.GetTimestamp();
+        _delayedBurst = options.MasterDelay > TimeSpan.Zero ? now + Delta(options.MasterDelay) : null;
+        _refresh = options.MasterRefresh > TimeSpan.Zero ? now + Delta(options.MasterRefresh) : null;
+        return options.MasterRepeat;
+    }
+
+    public void OnLeftMaster()
+    {
+        _delayedBurst = null;
+        _refresh = null;
+    }
+
+    /// <summary>Frames per address due now (0 if none); re-arms the refresh.</summary>
+    public int TakeDue()
+    {
+        var now = time.GetTimestamp();
+        var frames = 0;
+        if (_delayedBurst <= now)
+        {
+            frames = Math.Max(frames, options.MasterRepeat);
+            _delayedBurst = null;
+        }
+
+        if (_refresh <= now)
+        {
+            frames = Math.Max(frames, options.MasterRefreshRepeat);
+            _refresh = now + Delta(options.MasterRefresh);
+        }
+
+        return frames;
+    }
+
+    private long Delta(TimeSpan span) => (long)((UInt128)(ulong)span.Ticks * (ulong)time.TimestampFrequency / TimeSpan.TicksPerSecond);
+}

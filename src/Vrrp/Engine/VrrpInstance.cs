@@ -1,0 +1,258 @@
+using System.Net;
+using System.Net.Sockets;
+using Kad.Vrrp.Packets;
+using Kad.Vrrp.StateMachine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kad.Vrrp.Engine;
+
+/// <summary>What an instance needs from the interface it runs on: sending adverts and announcing addresses.</summary>
+public interface IVrrpWire
+{
+    /// <summary>Sends one advert of <paramref name="instance"/> with <paramref name="priority"/> to its group or peers.</summary>
+    bool SendAdvert(VrrpInstance instance, byte priority);
+
+    /// <summary>Sends <paramref name="framesPerAddress"/> gratuitous ARPs / unsolicited NAs for each of the instance's addresses.</summary>
+    void Announce(VrrpInstance instance, int framesPerAddress);
+}
+
+/// <summary>
+/// One <c>vrrp_instance</c>: its state machine, advert template, receive filter, drop counters, and the side effects
+/// of state changes (addresses, announcements, notifications). Everything runs on the interface thread.
+/// </summary>
+public sealed class VrrpInstance : IVrrpRouterSink
+{
+    private readonly IVirtualAddressPort _addresses;
+    private readonly IVrrpNotifyPort _notify;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private IVrrpWire? _wire;
+    private VrrpRouter? _router;
+    private VrrpAdvertFilter? _filter;
+    private int _priorityAdjustment;
+    private bool _installed;
+
+    public VrrpInstance(VrrpInstanceOptions options, TimeProvider time, IVirtualAddressPort addresses, IVrrpNotifyPort? notify = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _addresses = addresses ?? throw new ArgumentNullException(nameof(addresses));
+        _notify = notify ?? NullNotifyPort.Instance;
+        _logger = logger ?? NullLogger.Instance;
+        Template = VrrpAdvertTemplate.Create(options.Version, options.VirtualRouterId, options.AdvertisementInterval,
+            [.. options.VirtualAddresses.Select(a => a.Address)], options.AuthType, options.AuthPassword);
+        Garp = new GarpSchedule(options.Garp, time);
+        AddressBytes = [.. options.VirtualAddresses.Concat(options.ExcludedAddresses).Select(a => a.Address.GetAddressBytes())];
+    }
+
+    public VrrpInstanceOptions Options { get; }
+
+    public string Name => Options.Name;
+
+    public VrrpAdvertTemplate Template { get; }
+
+    public GarpSchedule Garp { get; }
+
+    /// <summary>Every address announced on becoming master (advertised and excluded), as bytes.</summary>
+    public IReadOnlyList<byte[]> AddressBytes { get; }
+
+    public VrrpDropCounters Drops { get; } = new();
+
+    public long AdvertsReceived { get; private set; }
+
+    public long AdvertsSent { get; private set; }
+
+    public long BecameMaster { get; private set; }
+
+    /// <summary>Our advert source (the tie-break address), known once bound to the interface.</summary>
+    public IPAddress? SourceAddress { get; private set; }
+
+    public VrrpState State => _router?.State ?? VrrpState.Initialize;
+
+    public byte Priority => _router?.Priority ?? Options.Priority;
+
+    public VrrpRouter Router => _router ?? throw new InvalidOperationException("not bound to an interface yet");
+
+    /// <summary>Raised on the interface thread after every transition (sync groups listen here).</summary>
+    public event Action<VrrpInstance, VrrpStateChange>? StateChanged;
+
+    /// <summary>Connects the instance to its interface once the source address is known; then <see cref="Start"/>.</summary>
+    public void Bind(IVrrpWire wire, IPAddress source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _wire = wire ?? throw new ArgumentNullException(nameof(wire));
+        SourceAddress = source;
+        _filter = new VrrpAdvertFilter(Template, new VrrpAdvertFilterOptions
+        {
+            UnicastPeers = Options.UnicastPeers,
+            OwnAddresses = [source],
+            CheckAddressList = Options.CheckAddressList,
+        });
+        _router = new VrrpRouter(new VrrpRouterOptions
+        {
+            Version = Options.Version,
+            Priority = Options.Priority,
+            AdvertisementInterval = Options.AdvertisementInterval,
+            Preempt = Options.Preempt,
+            PreemptDelay = Options.PreemptDelay,
+            InitialState = Options.InitialState,
+            PrimaryAddress = VrrpAddress.ToUInt128(source),
+            DownTimerAdverts = Options.DownTimerAdverts,
+            AdvertOnLowerPriority = Options.AdvertOnLowerPriority,
+            AdvertBeforeYielding = Options.AdvertBeforeYielding,
+        }, _time, this);
+    }
+
+    public void Start() => Router.Start();
+
+    /// <summary>Shutdown: a master resigns with priority 0 and releases its addresses.</summary>
+    public void Stop() => _router?.Stop();
+
+    public long? NextDeadline
+    {
+        get
+        {
+            var router = _router?.NextDeadline;
+            var garp = Garp.NextDeadline;
+            return router is null ? garp : garp is null ? router : Math.Min(router.Value, garp.Value);
+        }
+    }
+
+    /// <summary>Fires whatever is due now.</summary>
+    public void OnTimer()
+    {
+        var now = _time.GetTimestamp();
+        if (_router?.NextDeadline <= now)
+        {
+            _router.OnTimer();
+        }
+
+        if (Garp.NextDeadline <= now)
+        {
+            var frames = Garp.TakeDue();
+            if (frames > 0 && State == VrrpState.Master)
+            {
+                _wire?.Announce(this, frames);
+            }
+        }
+    }
+
+    /// <summary>A structurally valid advert for this VRID: apply the instance's rules, count, and feed the state machine.</summary>
+    public void HandleAdvert(in VrrpPacket packet)
+    {
+        if (_filter is null || _router is null)
+        {
+            return;
+        }
+
+        var reason = _filter.Check(packet);
+        if (reason != VrrpDropReason.None)
+        {
+            Drops.Increment(reason);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                _logger.LogDebug("{Instance}: dropped advert from {Source}: {Reason}", Name, new IPAddress(packet.Source), reason);
+            }
+
+            return;
+        }
+
+        AdvertsReceived++;
+        var wasMaster = _router.State == VrrpState.Master;
+        _router.OnAdvertisement(new VrrpAdvertInfo(packet.Priority, packet.Interval, VrrpAddress.ToUInt128(packet.Source)));
+        if (wasMaster && _router.State == VrrpState.Master && packet.Priority != 0 && packet.Priority < _router.Priority && Options.Garp.LowerPriorityRepeat > 0)
+        {
+            _wire?.Announce(this, Options.Garp.LowerPriorityRepeat);
+        }
+    }
+
+    /// <summary>Tracking: the sum of weights of tracked objects; the effective priority is clamped to 1..254 (owner unaffected).</summary>
+    public void SetPriorityAdjustment(int adjustment)
+    {
+        _priorityAdjustment = adjustment;
+        if (_router is not null)
+        {
+            _router.SetPriority(EffectivePriority(Options.Priority, adjustment));
+        }
+    }
+
+    public int PriorityAdjustment => _priorityAdjustment;
+
+    /// <summary>keepalived: an owner (255) ignores weights; others stay within 1..254.</summary>
+    public static byte EffectivePriority(byte configured, int adjustment) =>
+        configured == VrrpConstants.PriorityOwner ? configured : (byte)Math.Clamp(configured + adjustment, 1, 254);
+
+    /// <summary>Tracking or a sync group raises / clears Fault.</summary>
+    public void SetFault(bool faulted) => _router?.SetFault(faulted);
+
+    void IVrrpRouterSink.SendAdvertisement(byte priority)
+    {
+        if (_wire?.SendAdvert(this, priority) == true)
+        {
+            AdvertsSent++;
+        }
+    }
+
+    void IVrrpRouterSink.StateChanged(VrrpStateChange change)
+    {
+        _logger.LogInformation("{Instance}: entering {State} ({Reason})", Name, change.To, change.Reason);
+        if (change.To == VrrpState.Master)
+        {
+            BecameMaster++;
+            InstallAddresses();
+            var frames = Garp.OnBecameMaster();
+            _wire?.Announce(this, frames);
+        }
+        else if (change.From == VrrpState.Master)
+        {
+            Garp.OnLeftMaster();
+            RemoveAddresses();
+        }
+
+        _notify.Notify(new VrrpNotification(VrrpNotification.InstanceKind, Name, change.To, Priority, change.Reason));
+        StateChanged?.Invoke(this, change);
+    }
+
+    private void InstallAddresses()
+    {
+        foreach (var address in Options.VirtualAddresses.Concat(Options.ExcludedAddresses))
+        {
+            try
+            {
+                _addresses.Add(address, address.Device ?? Options.Interface);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogError(ex, "{Instance}: cannot add {Address}", Name, address);
+            }
+        }
+
+        _installed = true;
+    }
+
+    private void RemoveAddresses()
+    {
+        if (!_installed)
+        {
+            return;
+        }
+
+        foreach (var address in Options.VirtualAddresses.Concat(Options.ExcludedAddresses))
+        {
+            try
+            {
+                _addresses.Remove(address, address.Device ?? Options.Interface);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _logger.LogError(ex, "{Instance}: cannot remove {Address}", Name, address);
+            }
+        }
+
+        _installed = false;
+    }
+
+    internal bool IsIPv6 => Options.Family == AddressFamily.InterNetworkV6;
+}

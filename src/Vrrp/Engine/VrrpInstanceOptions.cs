@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using Kad.Vrrp.Packets;
+using Kad.Vrrp.StateMachine;
+
+namespace Kad.Vrrp.Engine;
+
+/// <summary>
+/// One <c>vrrp_instance</c> as the engine needs it (the Daemon maps the parsed configuration onto this; defaults are
+/// keepalived's).
+/// </summary>
+public sealed record VrrpInstanceOptions
+{
+    public required string Name { get; init; }
+
+    /// <summary><c>interface</c>: where adverts are sent and received.</summary>
+    public required string Interface { get; init; }
+
+    public required byte VirtualRouterId { get; init; }
+
+    /// <summary><c>virtual_ipaddress</c>: carried in adverts, installed as master.</summary>
+    public required IReadOnlyList<VirtualAddress> VirtualAddresses { get; init; }
+
+    /// <summary><c>virtual_ipaddress_excluded</c>: installed as master but not carried in adverts.</summary>
+    public IReadOnlyList<VirtualAddress> ExcludedAddresses { get; init; } = [];
+
+    public VrrpVersion Version { get; init; } = VrrpVersion.V2;
+
+    public byte Priority { get; init; } = VrrpConstants.PriorityDefault;
+
+    public TimeSpan AdvertisementInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public VrrpState InitialState { get; init; } = VrrpState.Backup;
+
+    public bool Preempt { get; init; } = true;
+
+    public TimeSpan PreemptDelay { get; init; } = TimeSpan.Zero;
+
+    public VrrpAuthType AuthType { get; init; } = VrrpAuthType.None;
+
+    public string? AuthPassword { get; init; }
+
+    /// <summary><c>mcast_src_ip</c> / <c>unicast_src_ip</c>; null = the interface's primary address (IPv6: its link-local).</summary>
+    public IPAddress? SourceAddress { get; init; }
+
+    /// <summary><c>unicast_peer</c>; empty = multicast.</summary>
+    public IReadOnlyList<IPAddress> UnicastPeers { get; init; } = [];
+
+    /// <summary>v3 over IPv4: checksum form to send (<c>v3_checksum_as_v2</c> = <see cref="VrrpChecksumForm.MessageOnly"/>).</summary>
+    public VrrpChecksumForm V3ChecksumForm { get; init; } = VrrpChecksumForm.PseudoHeader;
+
+    public bool CheckAddressList { get; init; } = true;
+
+    public bool AdvertOnLowerPriority { get; init; } = true;
+
+    public bool AdvertBeforeYielding { get; init; }
+
+    public int DownTimerAdverts { get; init; } = 3;
+
+    public GarpOptions Garp { get; init; } = new();
+
+    /// <summary>Address family of the advert addresses.</summary>
+    public AddressFamily Family => VirtualAddresses.Count > 0 ? VirtualAddresses[0].Address.AddressFamily : AddressFamily.InterNetwork;
+
+    public bool Unicast => UnicastPeers.Count > 0;
+}
+
+/// <summary>keepalived's gratuitous ARP / NA timing (<c>garp_master_*</c>, <c>garp_lower_prio_*</c>).</summary>
+public sealed record GarpOptions
+{
+    /// <summary><c>garp_master_delay</c>: second burst this long after becoming master; zero = none.</summary>
+    public TimeSpan MasterDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>garp_master_repeat</c>: frames per address in each burst.</summary>
+    public int MasterRepeat { get; init; } = 5;
+
+    /// <summary><c>garp_master_refresh</c>: periodic burst while master; zero = off.</summary>
+    public TimeSpan MasterRefresh { get; init; } = TimeSpan.Zero;
+
+    /// <summary><c>garp_master_refresh_repeat</c>.</summary>
+    public int MasterRefreshRepeat { get; init; } = 1;
+
+    /// <summary><c>garp_lower_prio_repeat</c>: burst when a lower-priority advert is seen as master; zero = off.</summary>
+    public int LowerPriorityRepeat { get; init; }
+
+    /// <summary>Unsolicited NAs set the Router flag (keepalived: when IPv6 forwarding is on).</summary>
+    public bool NeighborAdvertRouterFlag { get; init; }
+}

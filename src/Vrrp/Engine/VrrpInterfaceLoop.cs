@@ -1,0 +1,415 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Kad.Vrrp.Packets;
+using Kad.Vrrp.StateMachine;
+using Kad.Vrrp.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kad.Vrrp.Engine;
+
+/// <summary>
+/// Runs every instance of one interface on a dedicated thread (DESIGN: "Timing under load"): the thread sleeps in
+/// ppoll on the VRRP sockets and an eventfd until a packet arrives, a timer of some instance falls due, or another
+/// thread posts a command. Steady state — receiving, validating, timing and sending adverts — allocates nothing, so
+/// neither a busy thread pool nor GC allocation pressure from elsewhere can delay an advert or a master-down timer.
+/// </summary>
+public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
+{
+    private const int BufferLength = 9216;
+    private readonly VrrpInstance[] _instances;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action? _onThreadStart;
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly byte[] _receiveBuffer = new byte[BufferLength];
+    private readonly byte[] _sendBuffer = new byte[BufferLength];
+    private readonly VrrpInstance?[] _byVridV4 = new VrrpInstance?[256];
+    private readonly VrrpInstance?[] _byVridV6 = new VrrpInstance?[256];
+    private readonly Dictionary<VrrpInstance, Route> _routes = [];
+    private Thread? _thread;
+    private Wakeup? _wakeup;
+    private VrrpSocket? _socketV4;
+    private VrrpSocket? _socketV6;
+    private AnnouncementSocket? _announcer;
+    private volatile bool _stopping;
+
+    /// <summary>Where one instance's adverts go: prepared addresses, so sending allocates nothing.</summary>
+    private sealed record Route(VrrpSocket Socket, byte[] Source, (SocketAddress To, byte[] Bytes)[] Destinations);
+
+    /// <summary>Prepares the loop; nothing is opened until <see cref="Start"/>. <c>onThreadStart</c> runs first on the new
+    /// thread (a test enters a network namespace there, so the sockets are created inside it).</summary>
+    public VrrpInterfaceLoop(string interfaceName, IEnumerable<VrrpInstance> instances, TimeProvider? time = null, ILogger? logger = null, Action? onThreadStart = null)
+    {
+        InterfaceName = interfaceName;
+        _instances = [.. instances];
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+        _onThreadStart = onThreadStart;
+        foreach (var instance in _instances)
+        {
+            var table = instance.IsIPv6 ? _byVridV6 : _byVridV4;
+            if (table[instance.Options.VirtualRouterId] is not null)
+            {
+                throw new ArgumentException($"two instances use VRID {instance.Options.VirtualRouterId} on {interfaceName}");
+            }
+
+            table[instance.Options.VirtualRouterId] = instance;
+        }
+    }
+
+    public string InterfaceName { get; }
+
+    public IReadOnlyList<VrrpInstance> Instances => _instances;
+
+    /// <summary>Drops that cannot be charged to an instance (unknown VRID, unreadable header).</summary>
+    public VrrpDropCounters InterfaceDrops { get; } = new();
+
+    /// <summary>Completes once the sockets are open and every instance has started; faults if that failed.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>Completes when the thread has exited.</summary>
+    public Task Stopped => _stopped.Task;
+
+    public void Start()
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("already started");
+        }
+
+        _thread = new Thread(Run) { IsBackground = true, Name = $"vrrp-{InterfaceName}", Priority = ThreadPriority.Highest };
+        _thread.Start();
+    }
+
+    /// <summary>Runs <paramref name="command"/> on the interface thread (tracking, faults, status); never blocks.</summary>
+    public void Post(Action command)
+    {
+        _commands.Enqueue(command);
+        _wakeup?.Signal();
+    }
+
+    /// <summary>Shutdown: masters send priority 0 and release their addresses; the thread exits.</summary>
+    public bool Stop(TimeSpan timeout)
+    {
+        if (_thread is null)
+        {
+            return true;
+        }
+
+        Post(() => _stopping = true);
+        return _thread.Join(timeout);
+    }
+
+    public void Dispose() => Stop(TimeSpan.FromSeconds(5));
+
+    private void Run()
+    {
+        try
+        {
+            _onThreadStart?.Invoke();
+            Open();
+            foreach (var instance in _instances)
+            {
+                instance.Start();
+            }
+
+            _started.TrySetResult();
+            Loop();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "VRRP on {Interface} failed", InterfaceName);
+            _started.TrySetException(ex);
+        }
+        finally
+        {
+            foreach (var instance in _instances)
+            {
+                try
+                {
+                    instance.Stop();
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "{Instance}: stop failed", instance.Name);
+                }
+            }
+
+            _socketV4?.Dispose();
+            _socketV6?.Dispose();
+            _announcer?.Dispose();
+            _wakeup?.Dispose();
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Open()
+    {
+        _wakeup = new Wakeup();
+        var v4 = _instances.Where(i => !i.IsIPv6).ToList();
+        var v6 = _instances.Where(i => i.IsIPv6).ToList();
+        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == InterfaceName)
+            ?? throw new InvalidOperationException($"interface {InterfaceName} not found");
+        var unicastAddresses = nic.GetIPProperties().UnicastAddresses.Select(u => u.Address).ToList();
+        if (v4.Count > 0)
+        {
+            _socketV4 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetwork, joinGroup: v4.Any(i => !i.Options.Unicast));
+            var primary = unicastAddresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
+            foreach (var instance in v4)
+            {
+                BindInstance(instance, _socketV4, instance.Options.SourceAddress ?? primary
+                    ?? throw new InvalidOperationException($"{instance.Name}: {InterfaceName} has no IPv4 address"));
+            }
+        }
+
+        if (v6.Count > 0)
+        {
+            var linkLocal = v6.Select(i => i.Options.SourceAddress).FirstOrDefault(a => a is not null)
+                ?? unicastAddresses.FirstOrDefault(a => a.IsIPv6LinkLocal)
+                ?? throw new InvalidOperationException($"{InterfaceName} has no IPv6 link-local address");
+            _socketV6 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetworkV6, joinGroup: v6.Any(i => !i.Options.Unicast), linkLocal);
+            foreach (var instance in v6)
+            {
+                BindInstance(instance, _socketV6, instance.Options.SourceAddress ?? linkLocal);
+            }
+        }
+
+        try
+        {
+            _announcer = AnnouncementSocket.Open(InterfaceName);
+        }
+        catch (VrrpSocketException ex)
+        {
+            _logger.LogWarning("{Interface}: no gratuitous ARP / NA: {Error}", InterfaceName, ex.Message);
+        }
+    }
+
+    private void BindInstance(VrrpInstance instance, VrrpSocket socket, IPAddress source)
+    {
+        IEnumerable<IPAddress> targets = instance.Options.Unicast
+            ? instance.Options.UnicastPeers
+            : [new IPAddress(socket.Family == AddressFamily.InterNetwork ? VrrpConstants.IPv4Group : VrrpConstants.IPv6Group)];
+        var destinations = targets.Select(t => (socket.PrepareDestination(t), t.GetAddressBytes())).ToArray();
+        _routes[instance] = new Route(socket, source.GetAddressBytes(), destinations);
+        instance.Bind(this, source);
+    }
+
+    private void Loop()
+    {
+        var fds = stackalloc Interop.PollFd[3];
+        while (!_stopping)
+        {
+            RunCommands();
+            if (_stopping)
+            {
+                break;
+            }
+
+            var count = 0;
+            fds[count++] = new Interop.PollFd { Fd = _wakeup!.Fd, Events = Interop.POLLIN };
+            var v4Slot = _socketV4 is null ? -1 : count;
+            if (_socketV4 is not null)
+            {
+                fds[count++] = new Interop.PollFd { Fd = _socketV4.Fd, Events = Interop.POLLIN };
+            }
+
+            var v6Slot = _socketV6 is null ? -1 : count;
+            if (_socketV6 is not null)
+            {
+                fds[count++] = new Interop.PollFd { Fd = _socketV6.Fd, Events = Interop.POLLIN };
+            }
+
+            Interop.Timespec timeout;
+            var hasTimeout = TryTimeUntilNextDeadline(out var wait);
+            if (hasTimeout)
+            {
+                timeout.Seconds = wait.Ticks / TimeSpan.TicksPerSecond;
+                timeout.Nanoseconds = wait.Ticks % TimeSpan.TicksPerSecond * 100;
+            }
+
+            var ready = Interop.ppoll(fds, (nuint)count, hasTimeout ? &timeout : null, null);
+            if (ready < 0 && Marshal.GetLastPInvokeError() != Interop.EINTR)
+            {
+                throw new VrrpSocketException("ppoll", Marshal.GetLastPInvokeError());
+            }
+
+            if (ready > 0)
+            {
+                if ((fds[0].Revents & Interop.POLLIN) != 0)
+                {
+                    _wakeup.Drain();
+                }
+
+                if (v4Slot >= 0 && fds[v4Slot].Revents != 0)
+                {
+                    Drain(_socketV4!);
+                }
+
+                if (v6Slot >= 0 && fds[v6Slot].Revents != 0)
+                {
+                    Drain(_socketV6!);
+                }
+            }
+
+            FireDueTimers();
+        }
+    }
+
+    private bool TryTimeUntilNextDeadline(out TimeSpan wait)
+    {
+        long? next = null;
+        foreach (var instance in _instances)
+        {
+            if (instance.NextDeadline is { } deadline && (next is null || deadline < next))
+            {
+                next = deadline;
+            }
+        }
+
+        if (next is null)
+        {
+            wait = default;
+            return false;
+        }
+
+        var now = _time.GetTimestamp();
+        wait = next <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, next.Value);
+        return true;
+    }
+
+    private void FireDueTimers()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var instance in _instances)
+        {
+            if (instance.NextDeadline <= now)
+            {
+                instance.OnTimer();
+            }
+        }
+    }
+
+    private void RunCommands()
+    {
+        while (_commands.TryDequeue(out var command))
+        {
+            try
+            {
+                command();
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "VRRP command on {Interface} failed", InterfaceName);
+            }
+        }
+    }
+
+    private void Drain(VrrpSocket socket)
+    {
+        // Bounded, so a flood cannot starve the timers: at most 64 datagrams per wake-up.
+        for (var i = 0; i < 64; i++)
+        {
+            var length = socket.Receive(_receiveBuffer);
+            if (length < 0)
+            {
+                return;
+            }
+
+            Dispatch(socket, _receiveBuffer.AsSpan(0, length));
+        }
+    }
+
+    private void Dispatch(VrrpSocket socket, ReadOnlySpan<byte> received)
+    {
+        if (socket.Family == AddressFamily.InterNetwork)
+        {
+            VrrpInstance? instance = null;
+            if (VrrpPacket.TryPeekVrid(received, out var family, out var vrid) && family == AddressFamily.InterNetwork)
+            {
+                instance = _byVridV4[vrid];
+            }
+
+            var requireTtl = instance is null || !instance.Options.Unicast;
+            if (!VrrpPacket.TryParse(received, requireTtl, out var packet, out var reason))
+            {
+                (instance?.Drops ?? InterfaceDrops).Increment(reason);
+                return;
+            }
+
+            Deliver(instance, packet);
+        }
+        else
+        {
+            var instance = received.Length > 1 ? _byVridV6[received[VrrpConstants.Offsets.Vrid]] : null;
+            var requireTtl = instance is null || !instance.Options.Unicast;
+            if (!VrrpPacket.TryParseMessage(received, AddressFamily.InterNetworkV6, socket.LastSource, socket.LastDestination, socket.LastHopLimit, requireTtl, out var packet, out var reason))
+            {
+                (instance?.Drops ?? InterfaceDrops).Increment(reason);
+                return;
+            }
+
+            Deliver(instance, packet);
+        }
+    }
+
+    private void Deliver(VrrpInstance? instance, in VrrpPacket packet)
+    {
+        if (instance is null)
+        {
+            InterfaceDrops.Increment(VrrpDropReason.UnknownVrid);
+            return;
+        }
+
+        instance.HandleAdvert(packet);
+    }
+
+    bool IVrrpWire.SendAdvert(VrrpInstance instance, byte priority)
+    {
+        if (!_routes.TryGetValue(instance, out var route))
+        {
+            return false;
+        }
+
+        var sent = true;
+        var form = instance.Options.Version == VrrpVersion.V3 ? instance.Options.V3ChecksumForm : VrrpChecksumForm.MessageOnly;
+        foreach (var (to, bytes) in route.Destinations)
+        {
+            sent &= route.Socket.SendAdvert(_sendBuffer, instance.Template, priority, route.Source, bytes, to, form);
+        }
+
+        return sent;
+    }
+
+    void IVrrpWire.Announce(VrrpInstance instance, int framesPerAddress)
+    {
+        if (_announcer is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < framesPerAddress; i++)
+        {
+            foreach (var address in instance.AddressBytes)
+            {
+                if (address.Length == 4)
+                {
+                    _announcer.SendGratuitousArp(address);
+                }
+                else
+                {
+                    _announcer.SendNeighborAdvertisement(address, instance.Options.Garp.NeighborAdvertRouterFlag);
+                }
+            }
+        }
+    }
+
+    /// <summary>For status output: current state of each instance (call through <see cref="Post"/> for a consistent view).</summary>
+    public IReadOnlyList<(string Name, VrrpState State, byte Priority)> Snapshot() =>
+        [.. _instances.Select(i => (i.Name, i.State, i.Priority))];
+}

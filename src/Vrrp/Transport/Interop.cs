@@ -1,0 +1,128 @@
+using System.Runtime.InteropServices;
+
+namespace Kad.Vrrp.Transport;
+
+/// <summary>
+/// The few libc calls the BCL does not cover: poll over a socket and an eventfd (so the interface thread can sleep
+/// until a packet, a deadline or a command), recvmsg for IPv6 control messages, AF_PACKET sends, ioctl for the MAC.
+/// </summary>
+internal static unsafe partial class Interop
+{
+    private const string Libc = "libc";
+
+    // <sys/socket.h>, <linux/if_ether.h>, <linux/in6.h>: see /work/shared/ref/vrrp.md §11.
+    internal const int AF_INET = 2;
+    internal const int AF_INET6 = 10;
+    internal const int AF_PACKET = 17;
+    internal const int SOCK_RAW = 3;
+    internal const int SOCK_DGRAM = 2;
+    internal const int SOCK_CLOEXEC = 0x80000;
+    internal const ushort ETH_P_ARP = 0x0806;
+    internal const ushort ETH_P_IPV6 = 0x86DD;
+    internal const int SOL_SOCKET = 1;
+    internal const int SO_BINDTODEVICE = 25;
+    internal const int IPPROTO_IP = 0;
+    internal const int IP_MULTICAST_ALL = 49;
+    internal const int IPPROTO_IPV6 = 41;
+    internal const int IPV6_CHECKSUM = 7;
+    internal const int IPV6_UNICAST_HOPS = 16;
+    internal const int IPV6_MULTICAST_HOPS = 18;
+    internal const int IPV6_MULTICAST_ALL = 29;
+    internal const int IPV6_RECVPKTINFO = 49;
+    internal const int IPV6_PKTINFO = 50;
+    internal const int IPV6_RECVHOPLIMIT = 51;
+    internal const int IPV6_HOPLIMIT = 52;
+    internal const int IPV6_TCLASS = 67;
+
+    // <sys/eventfd.h>
+    internal const int EFD_CLOEXEC = 0x80000;
+    internal const int EFD_NONBLOCK = 0x800;
+
+    // <poll.h>
+    internal const short POLLIN = 0x001;
+
+    // <linux/sockios.h>
+    internal const nuint SIOCGIFHWADDR = 0x8927;
+
+    // <sys/socket.h>
+    internal const int MSG_DONTWAIT = 0x40;
+
+    // <errno.h>
+    internal const int EINTR = 4;
+    internal const int EAGAIN = 11;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary>struct iovec (x86-64 / aarch64 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr (LP64 layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int eventfd(uint initial, int flags);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial nint read(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial nint write(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int close(int fd);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial nint sendto(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial nint recvmsg(int fd, MsgHdr* message, int flags);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int ioctl(int fd, nuint request, void* argument);
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial uint if_nametoindex(string name);
+
+    internal static ushort HostToNetwork(ushort value) => BitConverter.IsLittleEndian ? (ushort)((value >> 8) | (value << 8)) : value;
+}
+
+internal static unsafe partial class Interop
+{
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>poll with a nanosecond timeout: a 10 ms advert interval needs better than poll's milliseconds.</summary>
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int ppoll(PollFd* fds, nuint count, Timespec* timeout, void* signalMask);
+}
