@@ -104,6 +104,11 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             }
 
             var request = await ReadHeadersAsync(stream, token);
+            if (request.Length == 0)
+            {
+                return; // a TCP_CHECK on the same port: connected and left
+            }
+
             lock (Requests)
             {
                 Requests.Add(request);

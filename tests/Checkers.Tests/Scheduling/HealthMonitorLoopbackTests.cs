@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using Kad.Checkers.Scheduling;
+using Kad.Checkers.Tests.Support;
+
+namespace Kad.Checkers.Tests.Scheduling;
+
+/// <summary>The whole monitor on the real clock against real listeners: what the Daemon will consume.</summary>
+public sealed class HealthMonitorLoopbackTests
+{
+    private static async Task<HealthEvent> NextAsync(HealthMonitor monitor, TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        return await monitor.Events.ReadAsync(timeout.Token);
+    }
+
+    [Test]
+    public async Task Monitor_ListenerStopsAndReturns_PublishesDownThenUp()
+    {
+        var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
+        var port = server.EndPoint.Port;
+        var key = new RealServerKey("vs", IPAddress.Loopback, port);
+        var tcp = new TcpCheckOptions
+        {
+            DelayLoop = TimeSpan.FromMilliseconds(300),
+            ConnectTimeout = TimeSpan.FromSeconds(1),
+            Retry = 1,
+            DelayBeforeRetry = TimeSpan.FromMilliseconds(100),
+            Warmup = TimeSpan.Zero,
+        };
+        await using var monitor = new HealthMonitor([new RealServerChecks(key, 1, [tcp])]);
+        monitor.Start();
+
+        var up = await NextAsync(monitor, TimeSpan.FromSeconds(5));
+        Assert.That((up.Current, up.ServerHealth), Is.EqualTo((Health.Up, Health.Up)));
+
+        await server.DisposeAsync();
+        var stopwatch = Stopwatch.StartNew();
+        var down = await NextAsync(monitor, TimeSpan.FromSeconds(5));
+        stopwatch.Stop();
+        Assert.That((down.Previous, down.Current, down.ServerHealth, down.FailedStep), Is.EqualTo((Health.Up, Health.Down, Health.Down, "connect")));
+        // At most one delay_loop plus one failed attempt, a retry delay and the retry (refusals are immediate).
+        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
+
+        await using var restarted = new LoopbackTcpServer((_, _) => Task.CompletedTask, port: port);
+        var back = await NextAsync(monitor, TimeSpan.FromSeconds(5));
+        Assert.That((back.Previous, back.Current, back.ServerHealth), Is.EqualTo((Health.Down, Health.Up, Health.Up)));
+    }
+
+    [Test]
+    public async Task Monitor_HttpAndTcpOnOneServer_ServerUpOnlyWhileBothUp()
+    {
+        var status = 200;
+        await using var http = new LoopbackHttpServer(_ => (Volatile.Read(ref status), "ok"));
+        var key = new RealServerKey("vs", IPAddress.Loopback, http.EndPoint.Port);
+        var timing = (DelayLoop: TimeSpan.FromMilliseconds(200), Warmup: TimeSpan.Zero);
+        CheckerOptions[] checkers =
+        [
+            new TcpCheckOptions { DelayLoop = timing.DelayLoop, Warmup = timing.Warmup, Retry = 0 },
+            new HttpCheckOptions { DelayLoop = timing.DelayLoop, Warmup = timing.Warmup, Retry = 0, Urls = [new HttpUrlOptions { Path = "/" }] },
+        ];
+        await using var monitor = new HealthMonitor([new RealServerChecks(key, 1, checkers)]);
+        monitor.Start();
+
+        var first = await NextAsync(monitor, TimeSpan.FromSeconds(5));
+        var second = await NextAsync(monitor, TimeSpan.FromSeconds(5));
+        Assert.That(new[] { first.ServerHealth, second.ServerHealth }, Is.EqualTo(new[] { Health.Unknown, Health.Up }));
+
+        Volatile.Write(ref status, 500);
+        var down = await NextAsync(monitor, TimeSpan.FromSeconds(5));
+        Assert.That((down.Checker, down.ServerHealth, down.FailedStep), Is.EqualTo(("HTTP_GET#1", Health.Down, "status")));
+        Assert.That(monitor.GetServer(key).Health, Is.EqualTo(Health.Down));
+    }
+
+    [Test]
+    public async Task Monitor_ThousandTcpCheckers_AllUpWithoutAThreadEach()
+    {
+        await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
+        var servers = Enumerable.Range(0, 1000)
+            .Select(i => new RealServerChecks(
+                new RealServerKey($"vs{i}", IPAddress.Loopback, server.EndPoint.Port),
+                1,
+                [new TcpCheckOptions { DelayLoop = TimeSpan.FromSeconds(1), Retry = 0 }])) // warmup defaults to delay_loop: starts spread over 1 s
+            .ToList();
+        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        await using var monitor = new HealthMonitor(servers);
+        monitor.Start();
+
+        var ups = 0;
+        var peakThreads = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (ups < 1000)
+        {
+            var e = await monitor.Events.ReadAsync(deadline.Token);
+            ups += e.Current == Health.Up ? 1 : 0;
+            peakThreads = Math.Max(peakThreads, Process.GetCurrentProcess().Threads.Count);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.That(ups, Is.EqualTo(1000));
+        Assert.That(servers.Select(s => monitor.GetServer(s.Server).Health), Has.All.EqualTo(Health.Up));
+        Assert.That(monitor.Events.TryRead(out var extra), Is.False, $"steady state publishes nothing, got {extra}");
+        Assert.That(peakThreads - threadsBefore, Is.LessThan(100), "checkers are async loops, not threads");
+        Assert.That(server.Accepted, Is.GreaterThanOrEqualTo(1500), "checks keep running every delay_loop");
+    }
+}
