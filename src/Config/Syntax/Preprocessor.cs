@@ -1,0 +1,1066 @@
+using System.Globalization;
+using System.Text;
+
+namespace Kad.Config.Syntax;
+
+/// <summary>A line after preprocessing: comments gone, conditions applied, parameters substituted, sequences and
+/// includes expanded, and every '{' and '}' on a line of its own.</summary>
+public readonly record struct LogicalLine(string Text, SourceLocation Location)
+{
+    public bool IsOpenBrace => Text == "{";
+
+    public bool IsCloseBrace => Text == "}";
+}
+
+/// <summary>
+/// keepalived's line reader (lib/parser.c read_line and friends), as keepalived 2.2.7 behaves and keepalived.conf(5)
+/// documents it:
+/// <list type="bullet">
+/// <item>'#' and '!' start a comment anywhere outside double quotes; "\#" and "\!" are literal.</item>
+/// <item>"@ID line" keeps the line only when ID is the config id; "@^ID line" only when it is not.</item>
+/// <item>"$NAME=value" defines a parameter (a value ending in '\' continues on the following lines, up to a blank
+/// line); "$NAME" followed by white space, ',', ')' or the end, and "${NAME}" anywhere, are replaced by the value,
+/// recursively and at the time of use. Built in: ${_PWD}, ${_INSTANCE}, ${_RANDOM [MIN [MAX]]}, ${_HASH}, ${_BANG}.</item>
+/// <item>"~SEQ(var, [start,] [step,] end) rest", "~SEQx(...)" and "~LST(var, v1, v2...)"/"~LST({a,b},{1,2}...)"
+/// repeat the rest of the line with the variable set.</item>
+/// <item>"include PATTERN" (and includer/includem/includew/includeb/includea) reads the files the glob pattern
+/// matches, relative to the including file's directory, in place.</item>
+/// </list>
+/// Where keepalived 2.2.7 itself deviates from its manual (a ${_HASH} starting a comment, ${_RANDOM MIN MAX} leaving
+/// junk, "$X=@id" then "$X line" garbling the line), this reader follows the manual; docs/config-compatibility.md
+/// lists the differences.
+/// </summary>
+internal sealed class Preprocessor
+{
+    private const int MaxIncludeDepth = 32;
+    private const int MaxExpansionDepth = 64;
+    private const int MaxSubstitutionsPerLine = 10_000;
+    private const int MaxOutputLines = 2_000_000;
+    private const string WhiteSpace = " \t\f\n\r\v";
+
+    private readonly IConfigFileSystem _fs;
+    private readonly string? _configId;
+    private readonly DiagnosticBag _diagnostics;
+    private readonly Random _random;
+    private readonly Dictionary<string, Definition> _definitions = new(StringComparer.Ordinal);
+    private readonly List<LogicalLine> _output = [];
+    private readonly List<string> _files = [];
+    private readonly Stack<string> _directories = new();
+    private IncludeChecks _includeChecks;
+    private bool _outputLimitReported;
+
+    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics)
+    {
+        _fs = fs;
+        _configId = configId;
+        _diagnostics = diagnostics;
+        _random = randomSeed is { } seed ? new Random(seed) : new Random();
+    }
+
+    /// <summary>Every file read, in the order first opened (the main file first).</summary>
+    public IReadOnlyList<string> Files => _files;
+
+    /// <summary>Reads the main file (and everything it includes).</summary>
+    public IReadOnlyList<LogicalLine> ReadMain(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!_fs.FileExists(full))
+        {
+            _diagnostics.Error(DiagnosticCodes.Include, null, $"configuration file '{path}' does not exist");
+            return _output;
+        }
+
+        ReadFile(full, null);
+        return _output;
+    }
+
+    /// <summary>Reads configuration text that is not on disk (tests, `check` on standard input).</summary>
+    public IReadOnlyList<LogicalLine> ReadText(string text, string fileName)
+    {
+        var full = Path.GetFullPath(fileName);
+        _files.Add(full);
+        _directories.Push(Path.GetDirectoryName(full) ?? "/");
+        try
+        {
+            ReadLines(text, full);
+        }
+        finally
+        {
+            _directories.Pop();
+        }
+
+        return _output;
+    }
+
+    private void ReadFile(string path, SourceLocation? includedFrom)
+    {
+        string text;
+        try
+        {
+            text = _fs.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _diagnostics.Error(DiagnosticCodes.Include, includedFrom, $"cannot read configuration file '{path}': {e.Message}");
+            return;
+        }
+
+        if (!_files.Contains(path))
+        {
+            _files.Add(path);
+        }
+
+        _directories.Push(Path.GetDirectoryName(path) ?? "/");
+        var savedChecks = _includeChecks;
+        try
+        {
+            ReadLines(text, path);
+        }
+        finally
+        {
+            // include_check set inside a file lasts until the end of that file.
+            _includeChecks = savedChecks;
+            _directories.Pop();
+        }
+    }
+
+    private void ReadLines(string text, string path)
+    {
+        var lines = text.Split('\n');
+        Definition? collecting = null;
+        for (var n = 0; n < lines.Length; n++)
+        {
+            var raw = lines[n].TrimEnd('\r');
+            var location = new SourceLocation(path, n + 1);
+            if (collecting is not null)
+            {
+                // Continuation lines of a multi-line definition: a blank line ends it; comment-only lines are skipped.
+                if (raw.Length == 0)
+                {
+                    EndDefinition(collecting);
+                    collecting = null;
+                    continue;
+                }
+
+                var content = Decomment(raw, location, out var more);
+                if (content.Length == 0)
+                {
+                    continue;
+                }
+
+                if (more)
+                {
+                    content = content[..^1].TrimEnd(' ', '\t');
+                }
+
+                if (content.Length > 0)
+                {
+                    collecting.Lines.Add(content);
+                }
+
+                if (!more)
+                {
+                    EndDefinition(collecting);
+                    collecting = null;
+                }
+
+                continue;
+            }
+
+            var line = Decomment(raw, location, out _);
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            ProcessLine(line, location, 0, canStartMultiline: true, out collecting);
+        }
+
+        if (collecting is not null)
+        {
+            EndDefinition(collecting);
+        }
+    }
+
+    /// <summary>A multi-line definition that collected no text is an ordinary empty one (keepalived does the same).</summary>
+    private static void EndDefinition(Definition definition) => definition.IsMultiline = definition.Lines.Count > 0;
+
+    /// <summary>
+    /// Removes the comment and the leading and trailing blanks; "\#" and "\!" outside quotes become '#' and '!'.
+    /// <paramref name="continues"/> is set when the line ends with a lone backslash, which is kept (after removing
+    /// blanks before it) for multi-line definitions to see.
+    /// </summary>
+    private string Decomment(string line, SourceLocation location, out bool continues)
+    {
+        continues = false;
+        var sb = new StringBuilder(line.Length);
+        var quoted = false;
+        var i = 0;
+        while (i < line.Length && line[i] is ' ' or '\t')
+        {
+            i++;
+        }
+
+        for (; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == '\\')
+            {
+                if (i + 1 >= line.Length)
+                {
+                    continues = true;
+                    break;
+                }
+
+                var next = line[i + 1];
+                if (!quoted && next is '#' or '!')
+                {
+                    sb.Append(next);
+                }
+                else
+                {
+                    sb.Append(c).Append(next);
+                }
+
+                i++;
+                continue;
+            }
+            else if (!quoted && c is '#' or '!')
+            {
+                break;
+            }
+
+            sb.Append(c);
+        }
+
+        if (quoted)
+        {
+            _diagnostics.Error(DiagnosticCodes.Syntax, location, "unterminated quote");
+        }
+
+        var text = sb.ToString().TrimEnd(' ', '\t');
+        return continues ? text + "\\" : text;
+    }
+
+    /// <summary>
+    /// Applies conditions, definitions, sequences and substitution to one line, then includes or emits it.
+    /// <paramref name="collecting"/> is set when the line starts a multi-line definition (only lines read from a
+    /// file can: expanded lines have lost their trailing backslashes).
+    /// </summary>
+    private void ProcessLine(string line, SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
+    {
+        collecting = null;
+        if (depth > MaxExpansionDepth)
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?)");
+            return;
+        }
+
+        for (var pass = 0; ; pass++)
+        {
+            if (line.StartsWith('@'))
+            {
+                var kept = ApplyCondition(line);
+                if (kept is null)
+                {
+                    return;
+                }
+
+                line = kept;
+            }
+
+            if (line.StartsWith('$') && TryDefine(line, location, canStartMultiline, out collecting))
+            {
+                return;
+            }
+
+            if (line.StartsWith("~SEQ", StringComparison.Ordinal) || line.StartsWith("~LST", StringComparison.Ordinal))
+            {
+                Repeat(line, location, depth);
+                return;
+            }
+
+            if (line.StartsWith('~') || pass > MaxSubstitutionsPerLine)
+            {
+                break;
+            }
+
+            var substituted = Substitute(line, location, out var tail);
+            if (substituted is null)
+            {
+                break;
+            }
+
+            if (tail is not null)
+            {
+                // A multi-line parameter: the first line replaces the reference, the rest follow as lines of their own.
+                ProcessLine(substituted, location, depth + 1, false, out _);
+                foreach (var next in tail)
+                {
+                    ProcessLine(next, location, depth + 1, false, out _);
+                }
+
+                return;
+            }
+
+            line = substituted;
+            if (line.Length == 0)
+            {
+                return;
+            }
+        }
+
+        if (TryInclude(line, location))
+        {
+            return;
+        }
+
+        if (line.StartsWith("include_check", StringComparison.Ordinal) && (line.Length == 13 || WhiteSpace.Contains(line[13], StringComparison.Ordinal)))
+        {
+            ApplyIncludeCheck(line, location);
+        }
+
+        SplitBracesAndEmit(line, location, depth);
+    }
+
+    /// <summary>The line without its "@id " prefix when it applies to this system; null when it does not.</summary>
+    private string? ApplyCondition(string line)
+    {
+        var negate = line.Length > 1 && line[1] == '^';
+        var start = negate ? 2 : 1;
+        var end = line.AsSpan(start).IndexOfAny(' ', '\t');
+        if (end < 0)
+        {
+            return null;
+        }
+
+        var id = line.Substring(start, end);
+        var matches = _configId is not null && id == _configId;
+        if (matches == negate)
+        {
+            return null;
+        }
+
+        var rest = line[(start + end)..].TrimStart(' ', '\t');
+        return rest.Length == 0 ? null : rest;
+    }
+
+    private bool TryDefine(string line, SourceLocation location, bool canStartMultiline, out Definition? collecting)
+    {
+        collecting = null;
+        if (line.Length < 2 || !IsNameStart(line[1]))
+        {
+            return false;
+        }
+
+        var p = 2;
+        while (p < line.Length && IsNameChar(line[p]))
+        {
+            p++;
+        }
+
+        if (p >= line.Length || line[p] != '=')
+        {
+            return false;
+        }
+
+        var name = line[1..p];
+        var value = line[(p + 1)..].TrimStart(' ', '\t');
+        var definition = new Definition();
+        if (value.EndsWith('\\'))
+        {
+            var first = value[..^1].TrimEnd(' ', '\t');
+            if (!canStartMultiline)
+            {
+                _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"multi-line definition of '{name}' inside an expansion is not supported");
+                return true;
+            }
+
+            definition.IsMultiline = true;
+            if (first.Length > 0)
+            {
+                definition.Lines.Add(first);
+            }
+
+            collecting = definition;
+        }
+        else
+        {
+            definition.Lines.Add(value);
+        }
+
+        // A later definition replaces an earlier one, built-ins included.
+        _definitions[name] = definition;
+        return true;
+    }
+
+    /// <summary>
+    /// One substitution pass over <paramref name="line"/>; null when nothing was replaced. Scanning restarts at each
+    /// replacement, so a value that refers to other parameters is expanded in the same pass. A multi-line parameter
+    /// (only recognised at the end of the line) returns its first line here and the rest in <paramref name="tail"/>.
+    /// </summary>
+    private string? Substitute(string line, SourceLocation location, out List<string>? tail)
+    {
+        tail = null;
+        var changed = false;
+        var pos = 0;
+        var count = 0;
+        while (true)
+        {
+            var dollar = line.IndexOf('$', pos);
+            if (dollar < 0 || dollar == line.Length - 1)
+            {
+                break;
+            }
+
+            if (!TryReference(line, dollar, out var definition, out var end, out var parameters))
+            {
+                pos = dollar + 1;
+                continue;
+            }
+
+            if (++count > MaxSubstitutionsPerLine)
+            {
+                _diagnostics.Error(DiagnosticCodes.Preprocessor, location, "parameter substitution does not terminate (a definition that refers to itself?)");
+                return null;
+            }
+
+            changed = true;
+            if (definition.IsMultiline)
+            {
+                var lines = definition.Lines;
+                var first = lines.Count > 0 ? lines[0] : "";
+                var rest = lines.Skip(1).ToList();
+                tail = tail is null ? rest : [.. rest, .. tail];
+                line = line[..dollar] + first;
+            }
+            else
+            {
+                var value = ValueOf(definition, parameters, location);
+                line = line[..dollar] + value + line[end..];
+                if (value.TrimStart(' ', '\t').StartsWith('~'))
+                {
+                    break;
+                }
+            }
+
+            pos = dollar;
+        }
+
+        return changed ? line : null;
+    }
+
+    /// <summary>Whether a defined parameter is referenced at <paramref name="dollar"/>, and where the reference ends.</summary>
+    private bool TryReference(string line, int dollar, out Definition definition, out int end, out string? parameters)
+    {
+        definition = null!;
+        end = 0;
+        parameters = null;
+        var p = dollar + 1;
+        var braces = line[p] == '{';
+        if (braces)
+        {
+            p++;
+        }
+
+        if (p >= line.Length || !IsNameStart(line[p]))
+        {
+            return false;
+        }
+
+        var nameStart = p;
+        while (p < line.Length && IsNameChar(line[p]))
+        {
+            p++;
+        }
+
+        var name = line[nameStart..p];
+        if (braces)
+        {
+            // ${_RANDOM 10 20}: digits and spaces, not ending in a space.
+            var paramStart = p;
+            while (p < line.Length && (line[p] == ' ' || char.IsAsciiDigit(line[p])))
+            {
+                p++;
+            }
+
+            if (p > paramStart)
+            {
+                parameters = line[paramStart..p];
+                if (parameters.EndsWith(' ') || parameters.Trim().Length == 0)
+                {
+                    return false;
+                }
+            }
+
+            if (p >= line.Length || line[p] != '}')
+            {
+                return false;
+            }
+
+            p++;
+        }
+        else if (p < line.Length && line[p] is not (' ' or '\t' or ',' or ')'))
+        {
+            return false;
+        }
+
+        if (!TryGetDefinition(name, out var found))
+        {
+            return false;
+        }
+
+        // Multi-line parameters are only expanded at the end of a line; parameters only to built-ins that take them.
+        if ((found.IsMultiline && p != line.Length) || (parameters is not null && found.Builtin != Builtin.Random))
+        {
+            return false;
+        }
+
+        definition = found;
+        end = p;
+        return true;
+    }
+
+    private bool TryGetDefinition(string name, out Definition definition)
+    {
+        if (_definitions.TryGetValue(name, out definition!))
+        {
+            return true;
+        }
+
+        var builtin = name switch
+        {
+            "_PWD" => Builtin.Pwd,
+            "_INSTANCE" => Builtin.Instance,
+            "_RANDOM" => Builtin.Random,
+            "_HASH" => Builtin.Hash,
+            "_BANG" => Builtin.Bang,
+            _ => Builtin.None,
+        };
+        if (builtin == Builtin.None)
+        {
+            return false;
+        }
+
+        definition = new Definition() { Builtin = builtin };
+        return true;
+    }
+
+    private string ValueOf(Definition definition, string? parameters, SourceLocation location)
+    {
+        switch (definition.Builtin)
+        {
+            case Builtin.Pwd:
+                return _directories.Count > 0 ? _directories.Peek() : Environment.CurrentDirectory;
+            case Builtin.Instance:
+                return _configId ?? "";
+            case Builtin.Hash:
+                return "#";
+            case Builtin.Bang:
+                return "!";
+            case Builtin.Random:
+                var bounds = (parameters ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                long min = 0, max = 32767;
+                if (bounds.Length > 2 ||
+                    (bounds.Length > 0 && !long.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out min)) ||
+                    (bounds.Length > 1 && !long.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out max)) ||
+                    min > max)
+                {
+                    _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"${{_RANDOM {parameters}}}: expected ${{_RANDOM [MIN [MAX]]}} with MIN <= MAX");
+                    return "0";
+                }
+
+                return _random.NextInt64(min, max + 1).ToString(CultureInfo.InvariantCulture);
+            default:
+                return definition.Lines.Count > 0 ? definition.Lines[0] : "";
+        }
+    }
+
+    /// <summary>~SEQ(...) / ~SEQx(...) / ~LST(...): processes the rest of the line once per value.</summary>
+    private void Repeat(string line, SourceLocation location, int depth)
+    {
+        var isList = line.StartsWith("~LST", StringComparison.Ordinal);
+        var hex = !isList && line.Length > 4 && line[4] == 'x';
+        var p = hex ? 5 : 4;
+        while (p < line.Length && line[p] is ' ' or '\t')
+        {
+            p++;
+        }
+
+        var close = p < line.Length && line[p] == '(' ? FindClose(line, p) : -1;
+        if (close < 0)
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"invalid {line[..4]} specification '{line}'");
+            return;
+        }
+
+        // Parameters may themselves use definitions.
+        var inner = line[(p + 1)..close];
+        inner = Substitute(inner, location, out var multi) ?? inner;
+        if (multi is not null)
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"{line[..4]} parameters cannot use a multi-line definition");
+            return;
+        }
+
+        var rest = line[(close + 1)..].TrimStart(' ', '\t');
+        var iterations = isList ? ParseList(inner, line, location) : ParseSequence(inner, hex, line, location);
+        if (iterations is null)
+        {
+            return;
+        }
+
+        foreach (var assignment in iterations)
+        {
+            foreach (var (name, value) in assignment)
+            {
+                _definitions[name] = new Definition() { Lines = { value } };
+            }
+
+            if (rest.Length > 0)
+            {
+                ProcessLine(rest, location, depth + 1, false, out _);
+            }
+
+            if (_output.Count > MaxOutputLines)
+            {
+                return;
+            }
+        }
+    }
+
+    private static int FindClose(string line, int open)
+    {
+        var depth = 0;
+        for (var i = open; i < line.Length; i++)
+        {
+            if (line[i] == '(')
+            {
+                depth++;
+            }
+            else if (line[i] == ')' && --depth == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private IEnumerable<(string Name, string Value)[]>? ParseSequence(string inner, bool hex, string line, SourceLocation location)
+    {
+        var parts = inner.Split(',');
+        var variable = parts[0].Trim(' ', '\t');
+        var numbers = new List<long>();
+        foreach (var part in parts.Skip(1))
+        {
+            if (!TryParseCLong(part.Trim(' ', '\t'), out var value))
+            {
+                numbers.Clear();
+                break;
+            }
+
+            numbers.Add(value);
+        }
+
+        if (variable.Length == 0 || !variable.All(IsNameChar) || numbers.Count is < 1 or > 3 || numbers.Count != parts.Length - 1)
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"invalid ~SEQ specification '{line}'");
+            return null;
+        }
+
+        long start, step, end;
+        switch (numbers.Count)
+        {
+            case 1:
+                end = numbers[0];
+                step = end < 1 ? -1 : 1;
+                start = end < 0 ? -1 : 1;
+                break;
+            case 2:
+                (start, end) = (numbers[0], numbers[1]);
+                step = start <= end ? 1 : -1;
+                break;
+            default:
+                (start, step, end) = (numbers[0], numbers[1], numbers[2]);
+                if (step == 0 || (start < end && step < 0) || (start > end && step > 0))
+                {
+                    _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"invalid ~SEQ values '{line}': the step must be non-zero and go from start towards end");
+                    return null;
+                }
+
+                break;
+        }
+
+        if (hex && (start < 0 || end < 0))
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"~SEQx is only valid for non-negative numbers '{line}'");
+            return null;
+        }
+
+        return Values();
+
+        IEnumerable<(string, string)[]> Values()
+        {
+            for (var v = start; step > 0 ? v <= end : v >= end; v += step)
+            {
+                yield return [(variable, hex ? v.ToString("x", CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture))];
+            }
+        }
+    }
+
+    /// <summary>strtol(s, &amp;end, 0) that must consume the whole string: decimal, 0x hex, 0 octal, optional sign.</summary>
+    private static bool TryParseCLong(string s, out long value)
+    {
+        value = 0;
+        var negative = s.StartsWith('-');
+        var digits = s.TrimStart('+', '-');
+        if (digits.Length == 0 || s.Length - digits.Length > 1)
+        {
+            return false;
+        }
+
+        bool ok;
+        if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            ok = digits.Length > 2 && long.TryParse(digits[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        }
+        else if (digits.Length > 1 && digits[0] == '0')
+        {
+            ok = digits.All(c => c is >= '0' and <= '7');
+            if (ok)
+            {
+                try
+                {
+                    value = Convert.ToInt64(digits, 8);
+                }
+                catch (OverflowException)
+                {
+                    ok = false;
+                }
+            }
+        }
+        else
+        {
+            ok = long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        }
+
+        if (negative)
+        {
+            value = -value;
+        }
+
+        return ok;
+    }
+
+    private IEnumerable<(string Name, string Value)[]>? ParseList(string inner, string line, SourceLocation location)
+    {
+        var items = SplitTopLevel(inner);
+        if (items is null || items.Count < 2)
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"invalid ~LST specification '{line}'");
+            return null;
+        }
+
+        var variables = Group(items[0]);
+        var groups = items.Skip(1).Select(Group).ToList();
+        if (variables.Count == 0 || !variables.All(v => v.Length > 0 && v.All(IsNameChar)) ||
+            groups.Any(g => g.Count > variables.Count || g.Any(v => v.Any(c => WhiteSpace.Contains(c, StringComparison.Ordinal)))))
+        {
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"invalid ~LST specification '{line}'");
+            return null;
+        }
+
+        return groups.Select(g => variables.Select((name, i) => (name, i < g.Count ? g[i] : "")).ToArray());
+
+        static List<string> Group(string item)
+        {
+            var trimmed = item.Trim(' ', '\t');
+            if (trimmed.StartsWith('{') && trimmed.EndsWith('}'))
+            {
+                trimmed = trimmed[1..^1];
+            }
+
+            return trimmed.Split(',').Select(v => v.Trim(' ', '\t')).ToList();
+        }
+    }
+
+    /// <summary>Splits on commas that are not inside {...}; null when braces do not balance.</summary>
+    private static List<string>? SplitTopLevel(string s)
+    {
+        var items = new List<string>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            switch (s[i])
+            {
+                case '{':
+                    depth++;
+                    break;
+                case '}':
+                    if (--depth < 0)
+                    {
+                        return null;
+                    }
+
+                    break;
+                case ',' when depth == 0:
+                    items.Add(s[start..i]);
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        if (depth != 0)
+        {
+            return null;
+        }
+
+        items.Add(s[start..]);
+        return items;
+    }
+
+    private bool TryInclude(string line, SourceLocation location)
+    {
+        var space = line.AsSpan().IndexOfAny(' ', '\t');
+        if (space < 0)
+        {
+            return false;
+        }
+
+        var checks = line[..space] switch
+        {
+            "include" => IncludeChecks.None,
+            "includer" => IncludeChecks.Readable,
+            "includem" => IncludeChecks.Match,
+            "includew" => IncludeChecks.WildcardMatch,
+            "includeb" => IncludeChecks.BraceMatch,
+            "includea" => IncludeChecks.All,
+            _ => (IncludeChecks?)null,
+        };
+        if (checks is null)
+        {
+            return false;
+        }
+
+        // keepalived takes the rest of the line as the file name; surrounding quotes are ours to remove.
+        var pattern = line[(space + 1)..].Trim(' ', '\t');
+        if (pattern.Length > 1 && pattern.StartsWith('"') && pattern.EndsWith('"'))
+        {
+            pattern = pattern[1..^1];
+        }
+
+        Include(pattern, checks.Value | _includeChecks, location);
+        return true;
+    }
+
+    private void Include(string pattern, IncludeChecks checks, SourceLocation location)
+    {
+        if (_directories.Count > MaxIncludeDepth)
+        {
+            _diagnostics.Error(DiagnosticCodes.Include, location, $"includes nest deeper than {MaxIncludeDepth} levels (a file that includes itself?)");
+            return;
+        }
+
+        var directory = _directories.Peek();
+        foreach (var alternative in Glob.ExpandBraces(pattern))
+        {
+            var absolute = Path.GetFullPath(alternative.StartsWith('/') ? alternative : Path.Combine(directory, alternative));
+            var matches = Glob.Match(_fs, absolute);
+            var wildcard = Glob.HasWildcards(alternative);
+            if (matches.Count == 0)
+            {
+                var braced = alternative != pattern;
+                var fail = (braced && (checks.HasFlag(IncludeChecks.BraceMatch) || (!wildcard && checks.HasFlag(IncludeChecks.Match)))) ||
+                           (!braced && wildcard && checks.HasFlag(IncludeChecks.WildcardMatch)) ||
+                           (!wildcard && checks.HasFlag(IncludeChecks.Match));
+                var message = wildcard ? $"no configuration file matches '{alternative}'" : $"configuration file '{alternative}' does not exist";
+                if (fail)
+                {
+                    _diagnostics.Error(DiagnosticCodes.Include, location, message);
+                }
+                else if (!wildcard)
+                {
+                    _diagnostics.Warning(DiagnosticCodes.Include, location, message + " (skipped)");
+                }
+
+                continue;
+            }
+
+            foreach (var match in matches)
+            {
+                if (_fs.DirectoryExists(match) || _fs.IsExecutable(match))
+                {
+                    var what = _fs.DirectoryExists(match) ? "a directory" : "an executable file";
+                    if (checks.HasFlag(IncludeChecks.Readable))
+                    {
+                        _diagnostics.Error(DiagnosticCodes.Include, location, $"'{match}' is {what}, not a configuration file");
+                    }
+                    else
+                    {
+                        _diagnostics.Warning(DiagnosticCodes.Include, location, $"'{match}' is {what}, not a configuration file (skipped)");
+                    }
+
+                    continue;
+                }
+
+                ReadFile(Path.GetFullPath(match), location);
+            }
+        }
+
+    }
+
+    /// <summary>include_check [OPTIONS]: none means all; +x adds, -x removes, a bare list replaces.</summary>
+    private void ApplyIncludeCheck(string line, SourceLocation location)
+    {
+        var words = Tokenizer.SplitWords(line, out _);
+        if (words.Count == 1)
+        {
+            _includeChecks = IncludeChecks.All;
+            return;
+        }
+
+        var result = words[1].StartsWith('+') || words[1].StartsWith('-') ? _includeChecks : IncludeChecks.None;
+        foreach (var word in words.Skip(1))
+        {
+            var op = word[0] is '+' or '-' ? word[0] : '=';
+            var name = op == '=' ? word : word[1..];
+            IncludeChecks? flag = name switch
+            {
+                "readable" => IncludeChecks.Readable,
+                "match" => IncludeChecks.Match,
+                "wildcard_match" => IncludeChecks.WildcardMatch,
+                "brace_match" => IncludeChecks.BraceMatch,
+                _ => null,
+            };
+            if (flag is null)
+            {
+                _diagnostics.Error(DiagnosticCodes.InvalidValue, location, $"unknown include_check option '{word}' (readable, match, wildcard_match, brace_match, with optional + or -)", "include_check");
+                continue;
+            }
+
+            result = op == '-' ? result & ~flag.Value : result | flag.Value;
+        }
+
+        _includeChecks = result;
+    }
+
+    /// <summary>
+    /// Emits the line with each '{' and '}' outside double quotes on a line of its own; the text after a brace is
+    /// processed again as a line (so it may be a keyword, a condition, or another brace). "${...}" left over from an
+    /// undefined parameter is not a brace: keepalived would split it and lose the block structure, kad reports it.
+    /// </summary>
+    private void SplitBracesAndEmit(string line, SourceLocation location, int depth)
+    {
+        var brace = FindBrace(line, location);
+        if (brace < 0)
+        {
+            Emit(line, location);
+            return;
+        }
+
+        if (brace > 0)
+        {
+            Emit(line[..brace].TrimEnd(' ', '\t'), location);
+        }
+
+        Emit(line[brace].ToString(), location);
+        var rest = line[(brace + 1)..].Trim(' ', '\t');
+        if (rest.Length > 0)
+        {
+            ProcessLine(rest, location, depth + 1, false, out _);
+        }
+    }
+
+    private int FindBrace(string line, SourceLocation location)
+    {
+        for (var i = 0; i < line.Length; i++)
+        {
+            switch (line[i])
+            {
+                case '"':
+                    var close = line.IndexOf('"', i + 1);
+                    if (close < 0)
+                    {
+                        return -1;
+                    }
+
+                    i = close;
+                    break;
+                case '$' when i + 1 < line.Length && line[i + 1] == '{':
+                    var end = line.IndexOf('}', i + 2);
+                    if (end >= 0)
+                    {
+                        _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"undefined parameter '{line[i..(end + 1)]}'");
+                        i = end;
+                    }
+
+                    break;
+                case '{' or '}':
+                    return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Emit(string text, SourceLocation location)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        if (_output.Count >= MaxOutputLines)
+        {
+            if (!_outputLimitReported)
+            {
+                _outputLimitReported = true;
+                _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"the configuration expands to more than {MaxOutputLines} lines; stopping");
+            }
+
+            return;
+        }
+
+        _output.Add(new LogicalLine(text, location));
+    }
+
+    private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_';
+
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+
+    private enum Builtin
+    {
+        None,
+        Pwd,
+        Instance,
+        Random,
+        Hash,
+        Bang,
+    }
+
+    private sealed class Definition
+    {
+        public List<string> Lines { get; } = [];
+
+        public bool IsMultiline { get; set; }
+
+        public Builtin Builtin { get; init; }
+    }
+
+    [Flags]
+    private enum IncludeChecks
+    {
+        None = 0,
+        Readable = 1,
+        Match = 2,
+        WildcardMatch = 4,
+        BraceMatch = 8,
+        All = Readable | Match | WildcardMatch | BraceMatch,
+    }
+}
