@@ -148,7 +148,7 @@ public sealed record PingCheckOptions : CheckerOptions
     public IcmpSocketMode SocketMode { get; init; } = IcmpSocketMode.DatagramThenRaw;
 }
 
-/// <summary><c>SMTP_CHECK</c>: greeting 220, HELO answered 250, QUIT answered 221.</summary>
+/// <summary><c>SMTP_CHECK</c>: greeting 220, HELO answered 250, then QUIT.</summary>
 public sealed record SmtpCheckOptions : CheckerOptions
 {
     public override string Kind => CheckerKinds.SmtpCheck;

@@ -3,9 +3,22 @@ using System.Text;
 
 namespace Kad.Checkers.Codecs;
 
+/// <summary>What a received datagram means for a pending DNS query.</summary>
+public enum DnsVerdict
+{
+    /// <summary>Not the answer to our query: keep waiting.</summary>
+    Ignore,
+
+    /// <summary>A NOERROR response: the server is up.</summary>
+    Answered,
+
+    /// <summary>An error response (RCODE other than 0): the server is down.</summary>
+    Failed,
+}
+
 /// <summary>
-/// The little of RFC 1035 a DNS health check needs: write a one-question query, and check that a response answers
-/// it (same id, QR set, RCODE NOERROR, the same question, at least one answer). Offsets are those of RFC 1035 4.1.
+/// The little of RFC 1035 a DNS health check needs: write a one-question query, and judge a response by its header
+/// (id, QR, RCODE) as keepalived does. Offsets are those of RFC 1035 4.1.
 /// </summary>
 public static class DnsMessage
 {
@@ -20,7 +33,6 @@ public static class DnsMessage
     private const int AnswerCountOffset = 6;
     private const ushort FlagResponse = 0x8000;
     private const ushort FlagRecursionDesired = 0x0100;
-    private const ushort OpcodeMask = 0x7800;
     private const ushort RcodeMask = 0x000F;
     private const ushort ClassInternet = 1;
     private const int MaxNameLength = 255;
@@ -60,89 +72,43 @@ public static class DnsMessage
     }
 
     /// <summary>
-    /// Checks that <paramref name="response"/> answers the query (<paramref name="id"/>, <paramref name="name"/>,
-    /// <paramref name="type"/>); <paramref name="reason"/> says why not, or summarises it.
+    /// Judges a datagram received after sending query <paramref name="id"/>, as keepalived's DNS_CHECK does: a
+    /// datagram shorter than a header, with another id, or that is not a response is ignored (keep waiting); a
+    /// response with RCODE other than NOERROR fails; any NOERROR response succeeds, answers or not.
     /// </summary>
-    public static bool TryCheckResponse(ReadOnlySpan<byte> response, ushort id, string name, ushort type, out string reason)
+    public static DnsVerdict CheckResponse(ReadOnlySpan<byte> response, ushort id, out string reason)
     {
         if (response.Length < HeaderLength)
         {
-            reason = $"response of {response.Length} bytes is shorter than a DNS header";
-            return false;
+            reason = $"{response.Length} byte datagram is shorter than a DNS header";
+            return DnsVerdict.Ignore;
+        }
+
+        if (BinaryPrimitives.ReadUInt16BigEndian(response[IdOffset..]) != id)
+        {
+            reason = "id does not match the query";
+            return DnsVerdict.Ignore;
         }
 
         var flags = BinaryPrimitives.ReadUInt16BigEndian(response[FlagsOffset..]);
-        if (BinaryPrimitives.ReadUInt16BigEndian(response[IdOffset..]) != id)
+        if ((flags & FlagResponse) == 0)
         {
-            reason = "response id does not match the query";
-            return false;
-        }
-
-        if ((flags & FlagResponse) == 0 || (flags & OpcodeMask) != 0)
-        {
-            reason = "not a response to a standard query";
-            return false;
+            reason = "a query, not a response";
+            return DnsVerdict.Ignore;
         }
 
         var rcode = flags & RcodeMask;
         if (rcode != 0)
         {
             reason = $"RCODE {rcode} ({RcodeName(rcode)})";
-            return false;
+            return DnsVerdict.Failed;
         }
 
-        if (BinaryPrimitives.ReadUInt16BigEndian(response[QuestionCountOffset..]) != 1)
-        {
-            reason = "response does not carry exactly one question";
-            return false;
-        }
-
-        var offset = HeaderLength;
-        if (!TryReadName(response, ref offset, out var questionName) || offset + 4 > response.Length)
-        {
-            reason = "malformed question";
-            return false;
-        }
-
-        var questionType = BinaryPrimitives.ReadUInt16BigEndian(response[offset..]);
-        var questionClass = BinaryPrimitives.ReadUInt16BigEndian(response[(offset + 2)..]);
-        if (!string.Equals(questionName, Canonical(name), StringComparison.OrdinalIgnoreCase) || questionType != type || questionClass != ClassInternet)
-        {
-            reason = $"question {questionName}/{questionType} does not match the query {Canonical(name)}/{type}";
-            return false;
-        }
-
-        var answers = BinaryPrimitives.ReadUInt16BigEndian(response[AnswerCountOffset..]);
-        if (answers == 0)
-        {
-            reason = "no answer";
-            return false;
-        }
-
-        // Walk the answer records (name, type, class, TTL, RDLENGTH, RDATA) so a truncated message is not taken for one.
-        offset += 4;
-        for (var i = 0; i < answers; i++)
-        {
-            if (!TryReadName(response, ref offset, out _) || offset + 10 > response.Length)
-            {
-                reason = "truncated answer section";
-                return false;
-            }
-
-            var dataLength = BinaryPrimitives.ReadUInt16BigEndian(response[(offset + 8)..]);
-            offset += 10 + dataLength;
-            if (offset > response.Length)
-            {
-                reason = "truncated answer section";
-                return false;
-            }
-        }
-
-        reason = $"{answers} answer(s)";
-        return true;
+        reason = $"NOERROR, {BinaryPrimitives.ReadUInt16BigEndian(response[AnswerCountOffset..])} answer(s)";
+        return DnsVerdict.Answered;
     }
 
-    /// <summary>The name as written in the wire form's label order, lower-case-insensitive: "." for the root.</summary>
+    /// <summary>The name without its final dot; "." for the root.</summary>
     private static string Canonical(string name) => name is "" or "." ? "." : name.TrimEnd('.');
 
     private static byte[] EncodeName(string name)
@@ -171,61 +137,6 @@ public static class DnsMessage
         }
 
         return [.. output];
-    }
-
-    /// <summary>Reads a possibly compressed name (RFC 1035 4.1.4); gives up on loops and overruns.</summary>
-    private static bool TryReadName(ReadOnlySpan<byte> message, ref int offset, out string name)
-    {
-        var labels = new List<string>();
-        var position = offset;
-        var jumped = false;
-        for (var hops = 0; hops < 64; hops++)
-        {
-            if (position >= message.Length)
-            {
-                break;
-            }
-
-            var length = message[position];
-            if ((length & 0xC0) == 0xC0)
-            {
-                if (position + 1 >= message.Length)
-                {
-                    break;
-                }
-
-                if (!jumped)
-                {
-                    offset = position + 2;
-                    jumped = true;
-                }
-
-                position = ((length & 0x3F) << 8) | message[position + 1];
-                continue;
-            }
-
-            if (length == 0)
-            {
-                if (!jumped)
-                {
-                    offset = position + 1;
-                }
-
-                name = labels.Count == 0 ? "." : string.Join('.', labels);
-                return true;
-            }
-
-            if (length > MaxLabelLength || position + 1 + length > message.Length)
-            {
-                break;
-            }
-
-            labels.Add(Encoding.ASCII.GetString(message.Slice(position + 1, length)));
-            position += 1 + length;
-        }
-
-        name = string.Empty;
-        return false;
     }
 
     private static string RcodeName(int rcode) => rcode switch

@@ -5,10 +5,16 @@ using System.Text;
 namespace Kad.Checkers.Codecs;
 
 /// <summary>
-/// The parts of an HTTP/1.x response a health check needs: the status code and the body (de-chunked), parsed from
-/// the raw bytes read off the connection. Pure, so it is tested without sockets.
+/// The parts of an HTTP/1.x response a health check needs, parsed from the raw bytes read off the connection. Pure,
+/// so it is tested without sockets.
 /// </summary>
-public sealed record HttpResponse(int StatusCode, byte[] Body)
+/// <param name="StatusCode">The status line's code.</param>
+/// <param name="Body">The body, de-chunked when the response is chunked and well formed.</param>
+/// <param name="WireBody">
+/// The bytes after the headers as they came (cut at Content-Length). keepalived's <c>digest</c>, and genhash that
+/// computes it, hash these: chunk framing included.
+/// </param>
+public sealed record HttpResponse(int StatusCode, byte[] Body, byte[] WireBody)
 {
     private static ReadOnlySpan<byte> HeaderEnd => "\r\n\r\n"u8;
 
@@ -37,7 +43,7 @@ public sealed record HttpResponse(int StatusCode, byte[] Body)
     /// <summary>Parses a response read until the connection closed (or until <see cref="IsComplete"/>).</summary>
     public static bool TryParse(ReadOnlySpan<byte> received, out HttpResponse response, out string? error)
     {
-        response = new HttpResponse(0, []);
+        response = new HttpResponse(0, [], []);
         var headerEnd = received.IndexOf(HeaderEnd);
         if (headerEnd < 0)
         {
@@ -58,31 +64,15 @@ public sealed record HttpResponse(int StatusCode, byte[] Body)
         }
 
         var body = received[(headerEnd + HeaderEnd.Length)..];
-        byte[] bodyBytes;
-        if (IsChunked(headers))
+        // keepalived only logs a Content-Length that disagrees with what arrived; the status and digest decide.
+        if (TryContentLength(headers, out var length) && body.Length > length)
         {
-            if (!TryDechunk(body, out bodyBytes, out var chunkError))
-            {
-                error = chunkError;
-                return false;
-            }
-        }
-        else if (TryContentLength(headers, out var length))
-        {
-            if (body.Length < length)
-            {
-                error = $"body shorter than Content-Length ({body.Length} < {length})";
-                return false;
-            }
-
-            bodyBytes = body[..(int)length].ToArray();
-        }
-        else
-        {
-            bodyBytes = body.ToArray();
+            body = body[..(int)length];
         }
 
-        response = new HttpResponse(status, bodyBytes);
+        var wireBody = body.ToArray();
+        var bodyBytes = IsChunked(headers) && TryDechunk(body, out var dechunked, out _) ? dechunked : wireBody;
+        response = new HttpResponse(status, bodyBytes, wireBody);
         error = null;
         return true;
     }

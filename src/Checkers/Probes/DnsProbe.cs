@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -6,7 +5,10 @@ using Kad.Checkers.Codecs;
 
 namespace Kad.Checkers.Probes;
 
-/// <summary>DNS_CHECK: a query (type, default SOA; name, default ".") over UDP must get a NOERROR answer.</summary>
+/// <summary>
+/// DNS_CHECK: a query (type, default SOA; name, default ".") over UDP must get a NOERROR response, with or without
+/// answers (keepalived checks the header only).
+/// </summary>
 public sealed class DnsProbe : IHealthProbe
 {
     private readonly DnsCheckOptions _options;
@@ -54,15 +56,14 @@ public sealed class DnsProbe : IHealthProbe
             while (true)
             {
                 var received = await socket.ReceiveAsync(response, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                // A stray datagram (a late answer to an earlier query) is not this answer: keep waiting.
-                if (received >= 2 && BinaryPrimitives.ReadUInt16BigEndian(response) != id)
+                // A stray datagram (say, a late answer to an earlier query) is not this answer: keep waiting.
+                switch (DnsMessage.CheckResponse(response.AsSpan(0, received), id, out var reason))
                 {
-                    continue;
+                    case DnsVerdict.Answered:
+                        return ProbeResult.Up(reason);
+                    case DnsVerdict.Failed:
+                        return ProbeResult.Down("response", reason);
                 }
-
-                return DnsMessage.TryCheckResponse(response.AsSpan(0, received), id, _name, _type, out var reason)
-                    ? ProbeResult.Up(reason)
-                    : ProbeResult.Down("response", reason);
             }
         }
         catch (SocketException ex)

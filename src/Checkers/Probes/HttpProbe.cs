@@ -151,7 +151,7 @@ public sealed class HttpProbe : IHealthProbe
         if (url.Digest is { } expected)
         {
 #pragma warning disable CA5351 // keepalived's digest keyword is defined as the MD5 of the body; it is a checksum here, not security.
-            var actual = Convert.ToHexStringLower(MD5.HashData(response.Body));
+            var actual = Convert.ToHexStringLower(MD5.HashData(response.WireBody));
 #pragma warning restore CA5351
             if (!actual.Equals(expected, StringComparison.OrdinalIgnoreCase))
             {
@@ -165,8 +165,8 @@ public sealed class HttpProbe : IHealthProbe
     private byte[] BuildRequest(string path, string? virtualHost)
     {
         var version = _options.HttpProtocol == "1.1" ? "1.1" : "1.0";
-        var defaultPort = _options.UseTls ? 443 : 80;
-        var host = virtualHost ?? (_target.Port == defaultPort ? FormatAddress(_target.Address) : $"{FormatAddress(_target.Address)}:{_target.Port}");
+        // keepalived: the virtualhost alone, or the probed address with its port (always written).
+        var host = virtualHost ?? $"{FormatAddress(_target.Address)}:{_target.Port}";
         var builder = new StringBuilder()
             .Append("GET ").Append(path).Append(" HTTP/").Append(version).Append("\r\n")
             .Append("User-Agent: KeepAliveClient\r\n")

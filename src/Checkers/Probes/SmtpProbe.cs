@@ -6,7 +6,8 @@ using Kad.Checkers.Codecs;
 namespace Kad.Checkers.Probes;
 
 /// <summary>
-/// SMTP_CHECK: the server greets with 220, answers HELO with 250 and QUIT with 221 (keepalived's exchange).
+/// SMTP_CHECK: the server greets with 220 and answers HELO with 250; the answer to QUIT must come but its code is
+/// not judged (keepalived's exchange).
 /// </summary>
 public sealed class SmtpProbe(SmtpCheckOptions options, IPEndPoint target, CheckerTiming timing) : IHealthProbe
 {
@@ -57,13 +58,9 @@ public sealed class SmtpProbe(SmtpCheckOptions options, IPEndPoint target, Check
 
                 progress.Step = "QUIT";
                 await stream.WriteAsync("QUIT\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                // keepalived waits for the answer to QUIT but does not judge its code.
                 var quit = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                if (quit.Code != 221)
-                {
-                    return ProbeResult.Down("QUIT", $"QUIT answered {quit.Code} {quit.Text}");
-                }
-
-                return ProbeResult.Up($"220/250/221 from {target}");
+                return ProbeResult.Up($"greeting 220, HELO 250, QUIT {quit.Code} from {target}");
             }
             catch (IOException ex)
             {

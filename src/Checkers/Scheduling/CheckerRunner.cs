@@ -11,6 +11,9 @@ public sealed record CheckOutcome(ProbeResult Result, TimeSpan Latency, int Atte
 /// Runs one checker on keepalived's timing, as an async loop that holds no thread while it waits: first check after
 /// the start delay, each check an attempt bounded by the probe's timeout, retried <c>retry</c> times
 /// <c>delay_before_retry</c> apart (a Polly pipeline: retry around timeout), then <c>delay_loop</c> until the next.
+/// As keepalived does, retries guard only against a false "down": once the checker has run and is down, a failed
+/// attempt is final and the next check waits for delay_loop.
+/// Not safe for concurrent use: one loop drives one runner.
 /// </summary>
 public sealed class CheckerRunner
 {
@@ -21,6 +24,7 @@ public sealed class CheckerRunner
     private readonly CheckerTiming _timing;
     private readonly TimeProvider _timeProvider;
     private readonly ResiliencePipeline<ProbeResult> _pipeline;
+    private readonly ResiliencePipeline<ProbeResult> _singleAttempt;
     private readonly ProbeProgress _progress = new();
     private long _attemptStarted;
     private long _attemptEnded;
@@ -32,32 +36,40 @@ public sealed class CheckerRunner
         _timing = timing;
         _timeProvider = timeProvider;
         _pipeline = BuildPipeline(probe.AttemptTimeout, timing, timeProvider);
+        _singleAttempt = BuildPipeline(probe.AttemptTimeout, timing with { Retry = 0 }, timeProvider);
     }
 
     public IHealthProbe Probe => _probe;
 
     public CheckerTiming Timing => _timing;
 
-    /// <summary>Checks forever: waits <paramref name="firstDelay"/>, then checks every delay_loop until cancelled.</summary>
-    public async Task RunAsync(TimeSpan firstDelay, Action<CheckOutcome> report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks forever: waits <paramref name="firstDelay"/>, then checks every delay_loop until cancelled.
+    /// <paramref name="report"/> records each outcome and returns the checker's health after it.
+    /// </summary>
+    public async Task RunAsync(TimeSpan firstDelay, Func<CheckOutcome, Health> report, CancellationToken cancellationToken)
     {
         await Task.Delay(firstDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+        var retry = true; // the first check retries whatever the starting state (keepalived: !has_run)
         while (true)
         {
-            var outcome = await CheckOnceAsync(cancellationToken).ConfigureAwait(false);
-            report(outcome);
+            var outcome = await CheckOnceAsync(retry, cancellationToken).ConfigureAwait(false);
+            retry = report(outcome) != Health.Down;
             await Task.Delay(_timing.DelayLoop, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>One check: up to 1 + retry attempts. Throws only when <paramref name="cancellationToken"/> fires.</summary>
-    public async ValueTask<CheckOutcome> CheckOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One check: one attempt, plus up to <c>retry</c> more when <paramref name="retry"/> is set. Throws only when
+    /// <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async ValueTask<CheckOutcome> CheckOnceAsync(bool retry, CancellationToken cancellationToken)
     {
         _attempts = 0;
         ProbeResult result;
         try
         {
-            result = await _pipeline.ExecuteAsync(
+            result = await (retry ? _pipeline : _singleAttempt).ExecuteAsync(
                 static (runner, token) => runner.AttemptAsync(token),
                 this,
                 cancellationToken).ConfigureAwait(false);

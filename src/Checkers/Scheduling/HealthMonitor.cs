@@ -136,7 +136,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private void Record(ServerEntry server, int checker, CheckOutcome outcome)
+    private Health Record(ServerEntry server, int checker, CheckOutcome outcome)
     {
         var result = outcome.Result;
         lock (server.Gate)
@@ -148,7 +148,7 @@ public sealed class HealthMonitor : IAsyncDisposable
                     _logger.LogDebug("{Server} {Checker} still failing at {Step}: {Reason}", server.Key, server.Names[checker], result.FailedStep, result.Reason);
                 }
 
-                return;
+                return server.State.CheckerHealth(checker);
             }
 
             var current = server.State.CheckerHealth(checker);
@@ -175,6 +175,7 @@ public sealed class HealthMonitor : IAsyncDisposable
                 outcome.Attempts,
                 healthEvent.ServerHealth,
                 healthEvent.ServerWeight);
+            return current;
         }
     }
 

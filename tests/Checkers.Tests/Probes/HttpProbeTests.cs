@@ -66,11 +66,12 @@ public sealed class HttpProbeTests
     }
 
     [Test]
-    public async Task Check_ChunkedHttp11Body_DigestOverDechunkedBody()
+    public async Task Check_ChunkedHttp11Body_DigestOverWireBytesLikeGenhash()
     {
         var body = "chunked body";
         await using var server = new LoopbackHttpServer(_ => (200, body), chunked: true);
-        var options = Options(new HttpUrlOptions { Path = "/", Digest = Md5(body) }) with { HttpProtocol = "1.1" };
+        var wire = $"{body.Length:x}\r\n{body}\r\n0\r\n\r\n";
+        var options = Options(new HttpUrlOptions { Path = "/", Digest = Md5(wire) }) with { HttpProtocol = "1.1" };
 
         var outcome = await ProbeHarness.CheckAsync(options, server.EndPoint);
 

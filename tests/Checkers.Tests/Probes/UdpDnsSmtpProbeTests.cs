@@ -144,6 +144,17 @@ public sealed class DnsProbeTests
     }
 
     [Test]
+    public async Task Check_NoErrorWithoutAnswers_IsUpLikeKeepalived()
+    {
+        await using var dns = new LoopbackUdpServer(q => Answer(q, 0, 0));
+
+        var outcome = await ProbeHarness.CheckAsync(Options("A", "nothing.example"), dns.EndPoint);
+
+        Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
+        Assert.That(outcome.Result.Reason, Is.EqualTo("NOERROR, 0 answer(s)"));
+    }
+
+    [Test]
     public async Task Check_Refused_IsDownWithRcode()
     {
         await using var dns = new LoopbackUdpServer(q => Answer(q, 5, 0));

@@ -163,6 +163,35 @@ public sealed class HealthMonitorTests
     }
 
     [Test]
+    public async Task Run_AlreadyDown_FailedCheckIsNotRetried()
+    {
+        var tcp = Tcp(delayLoop: 10, retry: 2, delayBeforeRetry: 1);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        _probes[tcp].Answer = _ => ProbeResult.Down("connect", "refused");
+        StartWithoutContext(monitor);
+        Advance(2.1); // first check retries (nothing known yet): t=0, 1, 2 -> down
+        Assert.That(Drain(monitor).Single().Current, Is.EqualTo(Health.Down));
+
+        Advance(20); // checks at t=12 and t=22: one attempt each (keepalived retries only to avoid a false down)
+
+        var times = _probes[tcp].AttemptTimes.Select(t => (t - Start).TotalSeconds).ToList();
+        Assert.That(times, Is.EqualTo(new[] { 0.0, 1, 2, 12, 22 }).Within(0.001));
+    }
+
+    [Test]
+    public async Task Run_Alpha_FirstCheckRetriesBeforeStayingDown()
+    {
+        var tcp = Tcp(delayLoop: 10, retry: 1, delayBeforeRetry: 1, alpha: true);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        _probes[tcp].Answer = attempt => attempt == 2 ? ProbeResult.Up("ok") : ProbeResult.Down("connect", "refused");
+        StartWithoutContext(monitor);
+
+        Advance(1);
+
+        Assert.That(Drain(monitor).Single().Current, Is.EqualTo(Health.Up));
+    }
+
+    [Test]
     public async Task Run_FailureThenSuccessOnRetry_StaysUpWithoutEvent()
     {
         var tcp = Tcp(delayLoop: 10, retry: 1, delayBeforeRetry: 1);

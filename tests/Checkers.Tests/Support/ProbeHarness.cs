@@ -20,6 +20,6 @@ internal static class ProbeHarness
         var probe = Create(options, target);
         var runner = new CheckerRunner(probe, CheckerTiming.Resolve(options), TimeProvider.System);
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await runner.CheckOnceAsync(guard.Token);
+        return await runner.CheckOnceAsync(retry: true, guard.Token);
     }
 }
