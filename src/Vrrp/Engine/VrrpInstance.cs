@@ -32,6 +32,8 @@ public sealed class VrrpInstance : IVrrpRouterSink
     private VrrpAdvertFilter? _filter;
     private int _priorityAdjustment;
     private bool _installed;
+    private bool _ownFault;
+    private bool _groupFault;
 
     public VrrpInstance(VrrpInstanceOptions options, TimeProvider time, IVirtualAddressPort addresses, IVrrpNotifyPort? notify = null, ILogger? logger = null)
     {
@@ -184,8 +186,30 @@ public sealed class VrrpInstance : IVrrpRouterSink
     public static byte EffectivePriority(byte configured, int adjustment) =>
         configured == VrrpConstants.PriorityOwner ? configured : (byte)Math.Clamp(configured + adjustment, 1, 254);
 
-    /// <summary>Tracking or a sync group raises / clears Fault.</summary>
-    public void SetFault(bool faulted) => _router?.SetFault(faulted);
+    /// <summary>Tracking raises / clears this instance's own Fault.</summary>
+    public void SetFault(bool faulted)
+    {
+        var changed = _ownFault != faulted;
+        _ownFault = faulted;
+        _router?.SetFault(_ownFault || _groupFault);
+        if (changed)
+        {
+            OwnFaultChanged?.Invoke(this, faulted);
+        }
+    }
+
+    /// <summary>Raised on the interface thread when the instance's own fault (tracking) changes; sync groups listen.</summary>
+    public event Action<VrrpInstance, bool>? OwnFaultChanged;
+
+    /// <summary>A sync group puts every member in Fault while any member has its own fault.</summary>
+    public void SetGroupFault(bool faulted)
+    {
+        _groupFault = faulted;
+        _router?.SetFault(_ownFault || _groupFault);
+    }
+
+    /// <summary>Whether the instance itself (not its group) is faulted.</summary>
+    public bool HasOwnFault => _ownFault;
 
     void IVrrpRouterSink.SendAdvertisement(byte priority)
     {

@@ -196,6 +196,26 @@ public sealed class VrrpRouter
         }
     }
 
+    /// <summary>Sync group: a Backup member follows another member to Master now (as if its Master_Down_Timer fired).</summary>
+    public void FollowToMaster()
+    {
+        if (State == VrrpState.Backup)
+        {
+            BecomeMaster(VrrpTransitionReason.SyncGroup);
+        }
+    }
+
+    /// <summary>Sync group: a Master member follows another member to Backup (stops advertising, waits Master_Down_Interval).</summary>
+    public void FollowToBackup()
+    {
+        if (State == VrrpState.Master)
+        {
+            _adverTimer = null;
+            StartMasterDownTimer(MasterDownInterval);
+            TransitionTo(VrrpState.Backup, VrrpTransitionReason.SyncGroup);
+        }
+    }
+
     private void EnterFromInitialize(VrrpTransitionReason reason)
     {
         MasterAdverInterval = Options.AdvertisementInterval;

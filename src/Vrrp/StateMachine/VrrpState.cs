@@ -32,6 +32,9 @@ public enum VrrpTransitionReason
 
     /// <summary>Every fault cleared; the router starts again as at startup.</summary>
     FaultCleared,
+
+    /// <summary>Another member of its <c>vrrp_sync_group</c> changed state and this one followed.</summary>
+    SyncGroup,
 }
 
 /// <summary>A state change, reported once per transition.</summary>

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Kad.Vrrp.StateMachine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kad.Vrrp.Engine;
+
+/// <summary>The notify settings of one instance or sync group (argv already split, run without a shell).</summary>
+public sealed record NotifyScripts
+{
+    public IReadOnlyList<string>? Master { get; init; }
+
+    public IReadOnlyList<string>? Backup { get; init; }
+
+    public IReadOnlyList<string>? Fault { get; init; }
+
+    public IReadOnlyList<string>? Stop { get; init; }
+
+    /// <summary><c>notify</c>: called on every change with TYPE NAME STATE PRIORITY appended.</summary>
+    public IReadOnlyList<string>? Any { get; init; }
+
+    /// <summary>keepalived's <c>notify_fifo</c>: one line per change.</summary>
+    public string? FifoPath { get; init; }
+}
+
+/// <summary>
+/// Turns notifications into script runs and fifo lines. <see cref="Notify"/> only queues (it is called on interface
+/// threads); a single reader runs the commands in order, so a slow script delays later notifications, never adverts.
+/// </summary>
+public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
+{
+    private readonly Channel<VrrpNotification> _queue = Channel.CreateUnbounded<VrrpNotification>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IReadOnlyDictionary<string, NotifyScripts> _scripts;
+    private readonly IScriptRunner _runner;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _scriptTimeout;
+    private readonly Task _worker;
+
+    public NotifyDispatcher(IReadOnlyDictionary<string, NotifyScripts> scriptsByName, IScriptRunner runner, ILogger? logger = null, TimeSpan? scriptTimeout = null)
+    {
+        _scripts = scriptsByName ?? throw new ArgumentNullException(nameof(scriptsByName));
+        _runner = runner ?? throw new ArgumentNullException(nameof(runner));
+        _logger = logger ?? NullLogger.Instance;
+        _scriptTimeout = scriptTimeout ?? TimeSpan.FromSeconds(30);
+        _worker = Task.Run(WorkAsync);
+    }
+
+    public void Notify(VrrpNotification notification) => _queue.Writer.TryWrite(notification);
+
+    /// <summary>The commands one notification runs, in order: the state's own script, then <c>notify</c> with arguments.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> CommandsFor(NotifyScripts scripts, VrrpNotification notification)
+    {
+        ArgumentNullException.ThrowIfNull(scripts);
+        ArgumentNullException.ThrowIfNull(notification);
+        var commands = new List<IReadOnlyList<string>>();
+        var specific = notification.State switch
+        {
+            VrrpState.Master => scripts.Master,
+            VrrpState.Backup => scripts.Backup,
+            VrrpState.Fault => scripts.Fault,
+            _ => scripts.Stop,
+        };
+        if (specific is { Count: > 0 })
+        {
+            commands.Add(specific);
+        }
+
+        if (scripts.Any is { Count: > 0 })
+        {
+            commands.Add([.. scripts.Any, notification.Kind, notification.Name, notification.StateWord,
+                notification.Priority.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        return commands;
+    }
+
+    /// <summary>keepalived's fifo line: <c>INSTANCE "VI_1" MASTER 100</c>.</summary>
+    public static string FifoLine(VrrpNotification notification)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        return string.Create(CultureInfo.InvariantCulture, $"{notification.Kind} \"{notification.Name}\" {notification.StateWord} {notification.Priority}\n");
+    }
+
+    /// <summary>Stops accepting notifications and waits for the queued ones to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _worker.ConfigureAwait(false);
+    }
+
+    private async Task WorkAsync()
+    {
+        await foreach (var notification in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (!_scripts.TryGetValue(notification.Name, out var scripts))
+            {
+                continue;
+            }
+
+            foreach (var command in CommandsFor(scripts, notification))
+            {
+                try
+                {
+                    var outcome = await _runner.RunAsync(command, _scriptTimeout, CancellationToken.None).ConfigureAwait(false);
+                    if (outcome != ScriptOutcome.Success)
+                    {
+                        _logger.LogWarning("notify {Command} for {Name}: {Outcome}", command[0], notification.Name, outcome);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "notify {Command} for {Name} could not run", command[0], notification.Name);
+                }
+            }
+
+            if (scripts.FifoPath is { } fifo)
+            {
+                try
+                {
+                    await File.AppendAllTextAsync(fifo, FifoLine(notification)).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    _logger.LogWarning("notify_fifo {Path}: {Error}", fifo, ex.Message);
+                }
+            }
+        }
+    }
+}
