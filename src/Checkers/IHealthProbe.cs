@@ -16,6 +16,12 @@ public interface IHealthProbe
     TimeSpan AttemptTimeout { get; }
 
     /// <summary>
+    /// Whether delay_loop counts from the start of a check rather than its end (keepalived's MISC_CHECK runs its
+    /// script every delay_loop, however long the script took).
+    /// </summary>
+    bool DelayLoopFromStart => false;
+
+    /// <summary>
     /// Runs one attempt. Records the step in progress on <paramref name="progress"/> so that a timeout can say where
     /// it happened; returns a failure (never throws) for anything the server did wrong. Throws
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires.

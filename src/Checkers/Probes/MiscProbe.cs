@@ -40,6 +40,8 @@ public sealed class MiscProbe : IHealthProbe
 
     public TimeSpan AttemptTimeout { get; }
 
+    public bool DelayLoopFromStart => true;
+
     public async ValueTask<ProbeResult> ProbeAsync(ProbeProgress progress, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(_command[0])

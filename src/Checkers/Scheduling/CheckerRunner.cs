@@ -53,9 +53,17 @@ public sealed class CheckerRunner
         var retry = true; // the first check retries whatever the starting state (keepalived: !has_run)
         while (true)
         {
+            var started = _timeProvider.GetTimestamp();
             var outcome = await CheckOnceAsync(retry, cancellationToken).ConfigureAwait(false);
             retry = report(outcome) != Health.Down;
-            await Task.Delay(_timing.DelayLoop, _timeProvider, cancellationToken).ConfigureAwait(false);
+            var wait = _timing.DelayLoop;
+            if (_probe.DelayLoopFromStart)
+            {
+                var spent = _timeProvider.GetElapsedTime(started);
+                wait = spent >= wait ? TimeSpan.Zero : wait - spent;
+            }
+
+            await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -75,7 +75,8 @@ public sealed class CommandLineWordsTests
     [TestCase("/bin/check 'two words' \"and three here\"", new[] { "/bin/check", "two words", "and three here" })]
     [TestCase("/bin/check a\\ b", new[] { "/bin/check", "a b" })]
     [TestCase("/bin/check \"say \\\"hi\\\"\"", new[] { "/bin/check", "say \"hi\"" })]
-    [TestCase("/bin/check 'no \\escape'", new[] { "/bin/check", "no \\escape" })]
+    [TestCase("/bin/check 'esc\\'aped'", new[] { "/bin/check", "esc'aped" })]
+    [TestCase("/bin/check tab\\there \\x41\\102 \\cA", new[] { "/bin/check", "tab\there", "AB", "\u0001" })]
     [TestCase("/bin/check ''", new[] { "/bin/check", "" })]
     [TestCase("/bin/check pre'quoted'post", new[] { "/bin/check", "prequotedpost" })]
     public void TrySplit_SplitsLikeKeepalived(string command, string[] expected)

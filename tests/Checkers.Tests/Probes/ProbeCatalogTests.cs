@@ -71,6 +71,15 @@ public sealed class ProbeCatalogTests
         ProbeCatalog.TryCreate(new MiscCheckOptions { MiscPath = "/bin/true", DelayLoop = TimeSpan.FromSeconds(9) }, Server, TimeProvider.System, out var probe, out _);
 
         Assert.That(probe.AttemptTimeout, Is.EqualTo(TimeSpan.FromSeconds(9)));
+        Assert.That(probe.DelayLoopFromStart, Is.True, "keepalived runs the script every delay_loop from its start");
+    }
+
+    [TestCaseSource(nameof(EveryKind))]
+    public void DelayLoopFromStart_OnlyMiscCheck(CheckerOptions options)
+    {
+        ProbeCatalog.TryCreate(options, Server, TimeProvider.System, out var probe, out _);
+
+        Assert.That(probe.DelayLoopFromStart, Is.EqualTo(options.Kind == CheckerKinds.MiscCheck));
     }
 
     private sealed record BogusOptions : CheckerOptions

@@ -140,6 +140,35 @@ public sealed class HealthMonitorTests
     }
 
     [Test]
+    public async Task Run_SlowCheck_DelayLoopCountsFromTheEnd()
+    {
+        var tcp = Tcp(delayLoop: 10, connectTimeout: 5);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        _probes[tcp].Duration = TimeSpan.FromSeconds(2);
+        StartWithoutContext(monitor);
+
+        Advance(30);
+
+        var starts = _probes[tcp].AttemptTimes.Select(t => (t - Start).TotalSeconds).ToList();
+        Assert.That(starts, Is.EqualTo(new[] { 0.0, 12, 24 }).Within(0.001));
+    }
+
+    [Test]
+    public async Task Run_SlowMiscCheck_DelayLoopCountsFromTheStart()
+    {
+        var misc = new MiscCheckOptions { MiscPath = "/bin/true", DelayLoop = TimeSpan.FromSeconds(10), Warmup = TimeSpan.Zero, MiscTimeout = TimeSpan.FromSeconds(5) };
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [misc]));
+        _probes[misc].Duration = TimeSpan.FromSeconds(2);
+        _probes[misc].DelayLoopFromStart = true;
+        StartWithoutContext(monitor);
+
+        Advance(30);
+
+        var starts = _probes[misc].AttemptTimes.Select(t => (t - Start).TotalSeconds).ToList();
+        Assert.That(starts, Is.EqualTo(new[] { 0.0, 10, 20, 30 }).Within(0.001));
+    }
+
+    [Test]
     public async Task Run_FailureWithRetries_RetriesDelayBeforeRetryApartThenGoesDown()
     {
         var tcp = Tcp(delayLoop: 10, retry: 2, delayBeforeRetry: 3);

@@ -8,6 +8,9 @@ internal sealed class ScriptedProbe(TimeProvider clock, TimeSpan attemptTimeout)
 {
     public static readonly ProbeResult Hang = new(false, "hang", "never answers");
 
+    /// <summary>How long (fake time) each attempt takes before answering.</summary>
+    public TimeSpan Duration { get; set; }
+
     public Func<int, ProbeResult> Answer { get; set; } = _ => ProbeResult.Up("ok");
 
     public List<DateTimeOffset> AttemptTimes { get; } = [];
@@ -18,6 +21,8 @@ internal sealed class ScriptedProbe(TimeProvider clock, TimeSpan attemptTimeout)
 
     public TimeSpan AttemptTimeout => attemptTimeout;
 
+    public bool DelayLoopFromStart { get; set; }
+
     public async ValueTask<ProbeResult> ProbeAsync(ProbeProgress progress, CancellationToken cancellationToken)
     {
         progress.Step = "scripted";
@@ -26,6 +31,11 @@ internal sealed class ScriptedProbe(TimeProvider clock, TimeSpan attemptTimeout)
         {
             AttemptTimes.Add(clock.GetUtcNow());
             attempt = AttemptTimes.Count;
+        }
+
+        if (Duration > TimeSpan.Zero)
+        {
+            await Task.Delay(Duration, clock, cancellationToken).ConfigureAwait(false);
         }
 
         var answer = Answer(attempt);
