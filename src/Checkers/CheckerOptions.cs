@@ -41,6 +41,12 @@ public abstract record CheckerOptions
 
     /// <summary><c>bind_port</c>: local source port of the probe.</summary>
     public int? BindPort { get; init; }
+
+    /// <summary><c>bind_if</c>: interface the probe is sent from (needed for an IPv6 link-local bindto).</summary>
+    public string? BindInterface { get; init; }
+
+    /// <summary><c>fwmark</c>: firewall mark set on the probe's packets (needs CAP_NET_ADMIN).</summary>
+    public uint? Fwmark { get; init; }
 }
 
 /// <summary><c>TCP_CHECK</c>: the server is up when a TCP connection is accepted.</summary>

@@ -45,7 +45,7 @@ public sealed class DnsProbe : IHealthProbe
         var id = (ushort)RandomNumberGenerator.GetInt32(0, 1 << 16);
         var query = new byte[DnsMessage.MaxUdpLength];
         var queryLength = DnsMessage.WriteQuery(query, id, _name, _type);
-        using var socket = ProbeSockets.Create(_target, SocketType.Dgram, ProtocolType.Udp, _options.BindTo, _options.BindPort);
+        using var socket = ProbeSockets.Create(_target, SocketType.Dgram, ProtocolType.Udp, _options);
         var response = new byte[DnsMessage.MaxUdpLength];
         try
         {

@@ -104,17 +104,18 @@ public sealed class PingProbe(PingCheckOptions options, IPEndPoint target, Check
             }
         }
 
-        if (options.BindTo is { } local)
+        try
         {
-            try
+            ProbeSockets.ApplyDeviceAndMark(socket, options.BindInterface, options.Fwmark);
+            if (options.BindTo is { } local)
             {
                 socket.Bind(new IPEndPoint(local, 0));
             }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
 
         return socket;

@@ -6,11 +6,20 @@ namespace Kad.Checkers.Probes;
 /// <summary>Socket set-up shared by the probes: bindto/bind_port and a reason text for socket errors.</summary>
 internal static class ProbeSockets
 {
-    public static Socket Create(IPEndPoint target, SocketType type, ProtocolType protocol, IPAddress? bindTo, int? bindPort)
+    // asm-generic/socket.h
+    private const int SOL_SOCKET = 1;
+    private const int SO_BINDTODEVICE = 25;
+    private const int SO_MARK = 36;
+
+    public static Socket Create(IPEndPoint target, SocketType type, ProtocolType protocol, CheckerOptions options) =>
+        Create(target, type, protocol, options.BindTo, options.BindPort, options.BindInterface, options.Fwmark);
+
+    public static Socket Create(IPEndPoint target, SocketType type, ProtocolType protocol, IPAddress? bindTo, int? bindPort, string? bindInterface = null, uint? fwmark = null)
     {
         var socket = new Socket(target.AddressFamily, type, protocol);
         try
         {
+            ApplyDeviceAndMark(socket, bindInterface, fwmark);
             if (bindTo is not null || bindPort is not null)
             {
                 var local = bindTo ?? (target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
@@ -37,10 +46,34 @@ internal static class ProbeSockets
         }
     }
 
+    /// <summary>bind_if and fwmark: options the BCL has no names for, set by their kernel numbers.</summary>
+    public static void ApplyDeviceAndMark(Socket socket, string? bindInterface, uint? fwmark)
+    {
+        if (bindInterface is not null)
+        {
+            var name = new byte[bindInterface.Length + 1]; // NUL-terminated interface name
+            System.Text.Encoding.ASCII.GetBytes(bindInterface, name);
+            socket.SetRawSocketOption(SOL_SOCKET, SO_BINDTODEVICE, name);
+        }
+
+        if (fwmark is { } mark)
+        {
+            socket.SetRawSocketOption(SOL_SOCKET, SO_MARK, BitConverter.GetBytes(mark));
+        }
+    }
+
+    /// <summary>The mark set on a socket (for tests and diagnostics).</summary>
+    public static uint ReadMark(Socket socket)
+    {
+        var value = new byte[4];
+        socket.GetRawSocketOption(SOL_SOCKET, SO_MARK, value);
+        return BitConverter.ToUInt32(value);
+    }
+
     /// <summary>Opens a TCP connection, bound as the options say; throws SocketException on refusal.</summary>
     public static async ValueTask<Socket> ConnectTcpAsync(CheckerOptions options, IPEndPoint target, CancellationToken cancellationToken)
     {
-        var socket = Create(target, SocketType.Stream, ProtocolType.Tcp, options.BindTo, options.BindPort);
+        var socket = Create(target, SocketType.Stream, ProtocolType.Tcp, options);
         try
         {
             socket.NoDelay = true;

@@ -27,7 +27,7 @@ public sealed class UdpProbe(UdpCheckOptions options, IPEndPoint target, Checker
     {
         var payload = options.Payload is { Count: > 0 } given ? [.. given] : RandomNumberGenerator.GetBytes(DefaultRandomPayloadLength);
         var requireReply = options.RequireReply || options.ReplyPattern is not null;
-        using var socket = ProbeSockets.Create(target, SocketType.Dgram, ProtocolType.Udp, options.BindTo, options.BindPort);
+        using var socket = ProbeSockets.Create(target, SocketType.Dgram, ProtocolType.Udp, options);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var deadline = timeProvider.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), wait, timing.ConnectTimeout, Timeout.InfiniteTimeSpan);
         var reply = new byte[64 * 1024];

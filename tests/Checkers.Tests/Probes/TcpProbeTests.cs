@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Kad.Checkers.Probes;
 using Kad.Checkers.Tests.Support;
+using Kad.Testing;
 
 namespace Kad.Checkers.Tests.Probes;
 
@@ -120,6 +122,41 @@ public sealed class TcpProbeTests
 
         Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
         Assert.That(server.Accepted, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Check_BindInterfaceLo_IsUp_AndMissingInterface_IsDown()
+    {
+        LabPolicy.RequireRoot();
+        await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
+
+        var viaLo = await ProbeHarness.CheckAsync(Options() with { BindInterface = "lo" }, server.EndPoint);
+        var viaNothing = await ProbeHarness.CheckAsync(Options() with { BindInterface = "kadnone0" }, server.EndPoint);
+
+        Assert.That(viaLo.Result.Success, Is.True, viaLo.Result.Reason);
+        Assert.That(viaNothing.Result.Success, Is.False);
+        Assert.That(viaNothing.Result.FailedStep, Is.EqualTo("connect"));
+    }
+
+    [Test]
+    public void Create_Fwmark_IsSetOnTheSocket()
+    {
+        LabPolicy.RequireRoot();
+
+        using var socket = ProbeSockets.Create(new IPEndPoint(IPAddress.Loopback, 80), SocketType.Stream, ProtocolType.Tcp, null, null, fwmark: 0x2A);
+
+        Assert.That(ProbeSockets.ReadMark(socket), Is.EqualTo(0x2A));
+    }
+
+    [Test]
+    public async Task Check_Fwmark_StillConnects()
+    {
+        LabPolicy.RequireRoot();
+        await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
+
+        var outcome = await ProbeHarness.CheckAsync(Options() with { Fwmark = 7 }, server.EndPoint);
+
+        Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
     }
 
     internal static void LabPolicyForIpv6()
