@@ -1,0 +1,75 @@
+using System.Collections.Immutable;
+using Kad.Config.Binding;
+using Kad.Config.Keywords;
+using Kad.Config.Model;
+using Kad.Config.Syntax;
+using Kad.Config.Validation;
+
+namespace Kad.Config;
+
+/// <summary>How to read a configuration.</summary>
+public sealed record ConfigLoadOptions
+{
+    /// <summary>
+    /// The id "@ID" lines are compared with (keepalived's -i/--config-id); keepalived's default is the first part of
+    /// the node name. Null matches no "@ID" line (and every "@^ID" line).
+    /// </summary>
+    public string? ConfigId { get; init; } = DefaultConfigId();
+
+    /// <summary>Seed for ${_RANDOM}, to make expansions repeatable (keepalived's random_seed); null is time-based.</summary>
+    public int? RandomSeed { get; init; }
+
+    public IConfigFileSystem FileSystem { get; init; } = PhysicalConfigFileSystem.Instance;
+
+    public KeywordSchema Schema { get; init; } = KeywordSchema.Default;
+
+    /// <summary>The first label of the host name, as keepalived derives its default config id from uname.</summary>
+    public static string DefaultConfigId() => Environment.MachineName.Split('.')[0];
+}
+
+/// <summary>The outcome of reading a configuration: the model, the tree it came from, and every finding.</summary>
+public sealed record ConfigLoadResult(KeepalivedConfig Config, ConfigDocument Document, ImmutableArray<ConfigDiagnostic> Diagnostics)
+{
+    /// <summary>True when the configuration must not be applied (kad -t exits non-zero, a reload keeps the old one).</summary>
+    public bool HasErrors => Diagnostics.Any(d => d.IsError);
+
+    public IEnumerable<ConfigDiagnostic> Errors => Diagnostics.Where(d => d.IsError);
+
+    public IEnumerable<ConfigDiagnostic> Warnings => Diagnostics.Where(d => !d.IsError);
+}
+
+/// <summary>
+/// Reads keepalived.conf: preprocess (comments, conditions, parameters, sequences, includes), parse into a tree with
+/// the keyword schema, bind the tree into the typed model, validate the model. Each stage reports into one list;
+/// none stops at the first problem, and a best-effort model is always returned.
+/// </summary>
+public static class KeepalivedConfigLoader
+{
+    /// <summary>Reads the configuration file at <paramref name="path"/> and everything it includes.</summary>
+    public static ConfigLoadResult Load(string path, ConfigLoadOptions? options = null)
+    {
+        options ??= new ConfigLoadOptions();
+        var diagnostics = new DiagnosticBag();
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics);
+        var lines = preprocessor.ReadMain(path);
+        return Finish(lines, preprocessor.Files, options, diagnostics);
+    }
+
+    /// <summary>Reads configuration text; includes are resolved relative to <paramref name="fileName"/>'s directory.</summary>
+    public static ConfigLoadResult LoadText(string text, string fileName = "keepalived.conf", ConfigLoadOptions? options = null)
+    {
+        options ??= new ConfigLoadOptions();
+        var diagnostics = new DiagnosticBag();
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics);
+        var lines = preprocessor.ReadText(text, fileName);
+        return Finish(lines, preprocessor.Files, options, diagnostics);
+    }
+
+    private static ConfigLoadResult Finish(IReadOnlyList<LogicalLine> lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics)
+    {
+        var nodes = new SyntaxParser(lines, options.Schema, diagnostics).Parse();
+        var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics));
+        ConfigValidator.Validate(config, diagnostics);
+        return new ConfigLoadResult(config, new ConfigDocument(nodes, [.. files]), [.. diagnostics.Items]);
+    }
+}

@@ -1,0 +1,357 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Net.Sockets;
+using Kad.Config.Model;
+
+namespace Kad.Config.Validation;
+
+/// <summary>
+/// Checks that need the whole configuration: names that refer to things, identities that must be unique, and
+/// combinations keepalived rejects or that will not work. Everything found is reported; nothing stops at the first.
+/// </summary>
+internal static class ConfigValidator
+{
+    /// <summary>RFC 5798 §5.2.7: Max Advertise Interval is 12 bits of centiseconds.</summary>
+    private static readonly TimeSpan MaxV3AdvertInterval = TimeSpan.FromMilliseconds(40_950);
+
+    public static void Validate(KeepalivedConfig config, DiagnosticBag d)
+    {
+        RequireUniqueNames(config.VrrpScripts, s => s.Name, s => s.Location, "vrrp_script", d);
+        RequireUniqueNames(config.VrrpSyncGroups, g => g.Name, g => g.Location, "vrrp_sync_group", d);
+        RequireUniqueNames(config.VrrpInstances, i => i.Name, i => i.Location, "vrrp_instance", d);
+        RequireUniqueNames(config.VirtualServerGroups, g => g.Name, g => g.Location, "virtual_server_group", d);
+
+        var scripts = config.VrrpScripts.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var instances = config.VrrpInstances.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+
+        foreach (var script in config.VrrpScripts.Where(s => s.Script is null))
+        {
+            d.Error(DiagnosticCodes.Semantic, script.Location, $"vrrp_script {script.Name}: 'script' must be set");
+        }
+
+        foreach (var instance in config.VrrpInstances)
+        {
+            ValidateInstance(instance, config.Global, scripts, d);
+        }
+
+        ValidateVirtualRouterIds(config, d);
+        ValidateSyncGroups(config, scripts, instances, d);
+
+        if (config.Global.LvsSyncDaemon?.Instance is { } syncInstance && !instances.Contains(syncInstance.Name))
+        {
+            d.Error(DiagnosticCodes.Reference, syncInstance.Location, $"lvs_sync_daemon: vrrp_instance '{syncInstance.Name}' is not defined");
+        }
+
+        var groups = config.VirtualServerGroups.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var group in config.VirtualServerGroups.Where(g => g.Entries.IsEmpty))
+        {
+            d.Warning(DiagnosticCodes.Semantic, group.Location, $"virtual_server_group {group.Name} is empty");
+        }
+
+        var seen = new Dictionary<(string, LvsProtocol?), VirtualServer>();
+        foreach (var server in config.VirtualServers)
+        {
+            if (!seen.TryAdd((server.Target.ToString()!, server.Protocol), server))
+            {
+                d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target.ToString()!, server.Protocol)].Location}");
+            }
+
+            ValidateVirtualServer(server, groups, d);
+        }
+    }
+
+    private static void RequireUniqueNames<T>(ImmutableArray<T> items, Func<T, string> name, Func<T, SourceLocation> location, string what, DiagnosticBag d)
+    {
+        var first = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            if (!first.TryAdd(name(item), location(item)))
+            {
+                d.Error(DiagnosticCodes.Duplicate, location(item), $"{what} {name(item)} is already defined at {first[name(item)]}");
+            }
+        }
+    }
+
+    /// <summary>The address family of an instance: its virtual addresses', else its peers' or source's, else IPv4.</summary>
+    private static AddressFamily FamilyOf(VrrpInstance instance) =>
+        instance.VirtualAddresses.FirstOrDefault()?.Address.AddressFamily
+        ?? instance.UnicastPeers.FirstOrDefault()?.Address.AddressFamily
+        ?? instance.SourceAddress?.AddressFamily
+        ?? AddressFamily.InterNetwork;
+
+    private static int EffectiveVersion(VrrpInstance instance, GlobalDefinitions global) =>
+        FamilyOf(instance) == AddressFamily.InterNetworkV6 ? 3 : instance.Version ?? global.VrrpVersion ?? 2;
+
+    private static void ValidateInstance(VrrpInstance v, GlobalDefinitions global, HashSet<string> scripts, DiagnosticBag d)
+    {
+        var where = $"vrrp_instance {v.Name}";
+        if (v.VirtualRouterId is null)
+        {
+            d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: 'virtual_router_id' must be set");
+        }
+
+        if (v.Interface is null && v.UnicastPeers.IsEmpty)
+        {
+            d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: 'interface' must be set (it may be left out only with unicast peers)");
+        }
+
+        var family = FamilyOf(v);
+        var mixed = v.VirtualAddresses.FirstOrDefault(a => a.Address.AddressFamily != family);
+        if (mixed is not null)
+        {
+            d.Error(DiagnosticCodes.Semantic, mixed.Location, $"{where}: {mixed.Address} is not the family of the first virtual_ipaddress; put other-family addresses in virtual_ipaddress_excluded");
+        }
+
+        var strict = v.StrictMode ?? global.VrrpStrict;
+        if (v.VirtualAddresses.IsEmpty)
+        {
+            if (strict)
+            {
+                d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: strict mode needs at least one virtual_ipaddress");
+            }
+            else
+            {
+                d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: no virtual_ipaddress");
+            }
+        }
+
+        if (v.SourceAddress is { } source && source.AddressFamily != family)
+        {
+            d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: source address {source} is not the family of the virtual addresses");
+        }
+
+        var peers = new HashSet<IPAddress>();
+        foreach (var peer in v.UnicastPeers)
+        {
+            if (peer.Address.AddressFamily != family)
+            {
+                d.Error(DiagnosticCodes.Semantic, peer.Location, $"{where}: unicast peer {peer.Address} is not the family of the virtual addresses");
+            }
+
+            if (!peers.Add(peer.Address))
+            {
+                d.Warning(DiagnosticCodes.Duplicate, peer.Location, $"{where}: unicast peer {peer.Address} is listed twice");
+            }
+
+            if (peer.MinTtl > peer.MaxTtl)
+            {
+                d.Error(DiagnosticCodes.Semantic, peer.Location, $"{where}: unicast peer {peer.Address}: min_ttl is above max_ttl");
+            }
+        }
+
+        var version = EffectiveVersion(v, global);
+        if (family == AddressFamily.InterNetworkV6 && v.Version == 2)
+        {
+            d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: VRRPv2 cannot carry IPv6 addresses; version 3 is used");
+        }
+
+        if (v.AdvertInterval is { } interval)
+        {
+            if (version == 3 && interval > MaxV3AdvertInterval)
+            {
+                d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: VRRPv3 advert_int cannot exceed 40.95 s");
+            }
+            else if (version == 3 && interval.Ticks % (TimeSpan.TicksPerMillisecond * 10) != 0)
+            {
+                d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: VRRPv3 adverts carry centiseconds; advert_int {interval.TotalSeconds} s cannot be sent exactly");
+            }
+            else if (version == 2 && interval.Ticks % TimeSpan.TicksPerSecond != 0)
+            {
+                d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: VRRPv2 adverts carry whole seconds; advert_int {interval.TotalSeconds} s cannot be sent exactly");
+            }
+        }
+
+        if (v.Authentication is { } auth)
+        {
+            if (version == 3)
+            {
+                d.Warning(DiagnosticCodes.Semantic, auth.Location, $"{where}: VRRPv3 has no authentication (RFC 5798); 'authentication' is ignored");
+            }
+            else if (auth.Type is null)
+            {
+                d.Error(DiagnosticCodes.Semantic, auth.Location, $"{where}: 'authentication' needs auth_type");
+            }
+            else if (auth.Type == VrrpAuthType.Password && string.IsNullOrEmpty(auth.Password))
+            {
+                d.Error(DiagnosticCodes.Semantic, auth.Location, $"{where}: auth_type PASS needs auth_pass");
+            }
+        }
+
+        if (v.State == VrrpInitialState.Master && v.Preempt == false)
+        {
+            d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: nopreempt has no effect with state MASTER");
+        }
+
+        if (v.State == VrrpInitialState.Master && v.PreemptDelay > TimeSpan.Zero)
+        {
+            d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: preempt_delay has no effect with state MASTER");
+        }
+
+        if (strict)
+        {
+            void StrictError(string message) => d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: strict mode: {message}");
+            if (!v.UnicastPeers.IsEmpty)
+            {
+                StrictError("unicast peers are not allowed");
+            }
+
+            if (v.Authentication is not null)
+            {
+                StrictError("authentication is not allowed");
+            }
+
+            if (v.State == VrrpInitialState.Master && v.Priority != 255)
+            {
+                StrictError("state MASTER needs priority 255");
+            }
+
+            if (v.PreemptDelay > TimeSpan.Zero)
+            {
+                StrictError("preempt_delay is not allowed");
+            }
+
+            if (version == 2 && v.Accept == true)
+            {
+                StrictError("accept is not allowed with VRRPv2");
+            }
+        }
+
+        foreach (var track in v.TrackScripts.Where(t => !scripts.Contains(t.Name)))
+        {
+            d.Error(DiagnosticCodes.Reference, track.Location, $"{where}: track_script '{track.Name}' is not a defined vrrp_script");
+        }
+    }
+
+    /// <summary>
+    /// Two instances may not share a VRID on the same interface and family unless they use different multicast
+    /// groups or unicast with disjoint peers (keepalived.conf(5), virtual_router_id).
+    /// </summary>
+    private static void ValidateVirtualRouterIds(KeepalivedConfig config, DiagnosticBag d)
+    {
+        var instances = config.VrrpInstances.Where(i => i.VirtualRouterId is not null && i.Interface is not null).ToList();
+        for (var a = 0; a < instances.Count; a++)
+        {
+            for (var b = a + 1; b < instances.Count; b++)
+            {
+                var x = instances[a];
+                var y = instances[b];
+                if (x.VirtualRouterId != y.VirtualRouterId || x.Interface != y.Interface || FamilyOf(x) != FamilyOf(y))
+                {
+                    continue;
+                }
+
+                var clash = (x.UnicastPeers.IsEmpty, y.UnicastPeers.IsEmpty) switch
+                {
+                    (true, true) => Equals(x.MulticastDestination, y.MulticastDestination),
+                    (false, false) => x.UnicastPeers.Any(p => y.UnicastPeers.Any(q => q.Address.Equals(p.Address))),
+                    _ => false,
+                };
+                if (clash)
+                {
+                    d.Error(DiagnosticCodes.Duplicate, y.Location, $"vrrp_instance {y.Name}: virtual_router_id {y.VirtualRouterId} on {y.Interface} is already used by {x.Name} ({x.Location})");
+                }
+            }
+        }
+    }
+
+    private static void ValidateSyncGroups(KeepalivedConfig config, HashSet<string> scripts, HashSet<string> instances, DiagnosticBag d)
+    {
+        var groupOf = new Dictionary<string, VrrpSyncGroup>(StringComparer.Ordinal);
+        foreach (var group in config.VrrpSyncGroups)
+        {
+            foreach (var member in group.Members)
+            {
+                if (!instances.Contains(member.Name))
+                {
+                    d.Error(DiagnosticCodes.Reference, member.Location, $"vrrp_sync_group {group.Name}: vrrp_instance '{member.Name}' is not defined");
+                }
+                else if (!groupOf.TryAdd(member.Name, group) && groupOf[member.Name] != group)
+                {
+                    d.Error(DiagnosticCodes.Duplicate, member.Location, $"vrrp_sync_group {group.Name}: {member.Name} is already in sync group {groupOf[member.Name].Name}");
+                }
+            }
+
+            if (group.Members.Length < 2)
+            {
+                d.Warning(DiagnosticCodes.Semantic, group.Location, $"vrrp_sync_group {group.Name} has {group.Members.Length} member(s); a sync group synchronises two or more instances");
+            }
+
+            foreach (var track in group.TrackScripts.Where(t => !scripts.Contains(t.Name)))
+            {
+                d.Error(DiagnosticCodes.Reference, track.Location, $"vrrp_sync_group {group.Name}: track_script '{track.Name}' is not a defined vrrp_script");
+            }
+        }
+    }
+
+    private static void ValidateVirtualServer(VirtualServer server, HashSet<string> groups, DiagnosticBag d)
+    {
+        var where = $"virtual_server {server.Target}";
+        AddressFamily? family = null;
+        switch (server.Target)
+        {
+            case VirtualServerAddress { Port: null or 0 } address when server.PersistenceTimeout is null:
+                d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: the port may be left out only for a persistent service");
+                family = address.Address.AddressFamily;
+                break;
+            case VirtualServerAddress address:
+                family = address.Address.AddressFamily;
+                break;
+            case VirtualServerGroupTarget group when !groups.Contains(group.Name):
+                d.Error(DiagnosticCodes.Reference, server.Location, $"{where}: virtual_server_group '{group.Name}' is not defined");
+                break;
+        }
+
+        family ??= server.IpFamily;
+
+        if (server.OnePacketScheduling && server.Protocol is not LvsProtocol.Udp)
+        {
+            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{where}: 'ops' (one-packet scheduling) applies to UDP services only");
+        }
+
+        if (server.PersistenceGranularity is { } granularity && family is { } f)
+        {
+            var isPrefix = !granularity.Contains('.', StringComparison.Ordinal);
+            if ((f == AddressFamily.InterNetworkV6) != isPrefix)
+            {
+                d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: persistence_granularity must be a netmask for IPv4 and a prefix length for IPv6");
+            }
+        }
+
+        var defaultTunnel = server.Forwarding?.Kind == LvsForwardingKind.Tunnel;
+        if (server.SorryServer is { } sorry && family is { } sf && sorry.Address.AddressFamily != sf &&
+            (server.SorryServerForwarding?.Kind ?? server.Forwarding?.Kind) != LvsForwardingKind.Tunnel)
+        {
+            d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: sorry_server {sorry.Address} is not the family of the virtual server (only tunnelled servers may differ)");
+        }
+
+        var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
+        foreach (var real in server.RealServers)
+        {
+            if (!endpoints.TryAdd(real.Endpoint, real.Location))
+            {
+                d.Error(DiagnosticCodes.Duplicate, real.Location, $"{where}: real_server {real.Endpoint} is already defined at {endpoints[real.Endpoint]}");
+            }
+
+            var tunnelled = real.Forwarding?.Kind == LvsForwardingKind.Tunnel || (real.Forwarding is null && defaultTunnel);
+            if (family is { } rf && real.Endpoint.Address.AddressFamily != rf && !tunnelled)
+            {
+                d.Error(DiagnosticCodes.Semantic, real.Location, $"{where}: real_server {real.Endpoint.Address} is not the family of the virtual server (only tunnelled servers may differ)");
+            }
+
+            if (real.LowerThreshold > real.UpperThreshold && real.UpperThreshold > 0)
+            {
+                d.Error(DiagnosticCodes.Semantic, real.Location, $"{where}: real_server {real.Endpoint}: lthreshold is above uthreshold");
+            }
+
+            foreach (var misc in real.Checkers.OfType<MiscCheck>().Where(m => m.Path is null))
+            {
+                d.Error(DiagnosticCodes.Semantic, misc.Location, $"{where}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
+            }
+
+            foreach (var udp in real.Checkers.OfType<UdpCheck>().Where(u => u.MinReplyLength > u.MaxReplyLength))
+            {
+                d.Error(DiagnosticCodes.Semantic, udp.Location, $"{where}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
+            }
+        }
+    }
+}
