@@ -90,6 +90,13 @@ public sealed record HttpCheckOptions : CheckerOptions
 
     /// <summary><c>http_protocol</c>: 1.0 (default), 1.0C (1.0 with Connection: close) or 1.1.</summary>
     public string? HttpProtocol { get; init; }
+
+    // Value equality over the url list too, so a reload can tell an unchanged checker from a changed one.
+    public bool Equals(HttpCheckOptions? other) =>
+        other is not null && base.Equals(other) && UseTls == other.UseTls && Urls.SequenceEqual(other.Urls) &&
+        Virtualhost == other.Virtualhost && EnableSni == other.EnableSni && HttpProtocol == other.HttpProtocol;
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), UseTls, Urls.Count, Virtualhost, EnableSni, HttpProtocol);
 }
 
 /// <summary><c>MISC_CHECK</c>: run a program; exit status 0 means up.</summary>
@@ -143,6 +150,14 @@ public sealed record UdpCheckOptions : CheckerOptions
 
     /// <summary><c>max_reply_length</c> (default 255).</summary>
     public int? MaxReplyLength { get; init; }
+
+    public bool Equals(UdpCheckOptions? other) =>
+        other is not null && base.Equals(other) &&
+        (Payload is null ? other.Payload is null : other.Payload is not null && Payload.SequenceEqual(other.Payload)) &&
+        RequireReply == other.RequireReply && Equals(ReplyPattern, other.ReplyPattern) &&
+        MinReplyLength == other.MinReplyLength && MaxReplyLength == other.MaxReplyLength;
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Payload?.Count, RequireReply, ReplyPattern, MinReplyLength, MaxReplyLength);
 }
 
 /// <summary><c>PING_CHECK</c>: an ICMP echo must be answered.</summary>

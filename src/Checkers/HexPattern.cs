@@ -5,7 +5,7 @@ namespace Kad.Checkers;
 /// separated by spaces, each read two digits at a time, an odd last digit making a byte of its own
 /// ("Ab12f 3" is AB 12 0F 03). In a pattern, a digit written X matches any nibble.
 /// </summary>
-public sealed class HexPattern
+public sealed class HexPattern : IEquatable<HexPattern>
 {
     private readonly byte[] _values;
     private readonly byte[] _masks;
@@ -80,6 +80,13 @@ public sealed class HexPattern
 
         return true;
     }
+
+    public bool Equals(HexPattern? other) =>
+        other is not null && _values.AsSpan().SequenceEqual(other._values) && _masks.AsSpan().SequenceEqual(other._masks);
+
+    public override bool Equals(object? obj) => Equals(obj as HexPattern);
+
+    public override int GetHashCode() => HashCode.Combine(_values.Length, _values.Length > 0 ? _values[0] : 0);
 
     private static int HexValue(char c) => c switch
     {

@@ -6,7 +6,7 @@ namespace Kad.Checkers;
 /// The HTTP status codes a url accepts, as keepalived's <c>status_code</c> writes them: single codes and ranges,
 /// e.g. <c>200-299 400-499 503 505</c>.
 /// </summary>
-public sealed class StatusCodeSet
+public sealed class StatusCodeSet : IEquatable<StatusCodeSet>
 {
     private readonly (int Low, int High)[] _ranges;
 
@@ -64,6 +64,12 @@ public sealed class StatusCodeSet
 
     public override string ToString() =>
         string.Join(' ', _ranges.Select(r => r.Low == r.High ? r.Low.ToString(CultureInfo.InvariantCulture) : $"{r.Low}-{r.High}"));
+
+    public bool Equals(StatusCodeSet? other) => other is not null && _ranges.AsSpan().SequenceEqual(other._ranges);
+
+    public override bool Equals(object? obj) => Equals(obj as StatusCodeSet);
+
+    public override int GetHashCode() => HashCode.Combine(_ranges.Length, _ranges.Length > 0 ? _ranges[0] : default);
 
     private static bool TryParseCode(string text, out int code) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out code) && code is >= 100 and <= 999;

@@ -45,14 +45,21 @@ public sealed class CheckerRunner
 
     /// <summary>
     /// Checks forever: waits <paramref name="firstDelay"/>, then checks every delay_loop until cancelled.
-    /// <paramref name="report"/> records each outcome and returns the checker's health after it.
+    /// <paramref name="report"/> records each outcome and returns the checker's health after it; while
+    /// <paramref name="suspended"/> says so, checks are skipped (the rhythm continues).
     /// </summary>
-    public async Task RunAsync(TimeSpan firstDelay, Func<CheckOutcome, Health> report, CancellationToken cancellationToken)
+    public async Task RunAsync(TimeSpan firstDelay, Func<CheckOutcome, Health> report, Func<bool> suspended, CancellationToken cancellationToken)
     {
         await Task.Delay(firstDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
         var retry = true; // the first check retries whatever the starting state (keepalived: !has_run)
         while (true)
         {
+            if (suspended())
+            {
+                await Task.Delay(_timing.DelayLoop, _timeProvider, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             var started = _timeProvider.GetTimestamp();
             var outcome = await CheckOnceAsync(retry, cancellationToken).ConfigureAwait(false);
             retry = report(outcome) != Health.Down;

@@ -7,18 +7,22 @@ namespace Kad.Checkers.Scheduling;
 /// <summary>
 /// Runs every checker of every real server and publishes health transitions on <see cref="Events"/>. Each checker
 /// is an async loop (no thread of its own); first checks are spread by warmup; results for one server are applied
-/// under that server's lock so its events come out in order.
+/// under that server's lock so its events come out in order. A reload (<see cref="UpdateAsync"/>) keeps the state
+/// of servers whose checkers did not change; <see cref="SetSuspended"/> pauses a virtual server's checkers
+/// (keepalived's <c>ha_suspend</c>).
 /// </summary>
 public sealed class HealthMonitor : IAsyncDisposable
 {
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Random _random;
-    private readonly List<ServerEntry> _servers = [];
-    private readonly Dictionary<RealServerKey, ServerEntry> _byKey = [];
+    private readonly Func<RealServerKey, CheckerOptions, IHealthProbe>? _probeFactory;
     private readonly Channel<HealthEvent> _events = Channel.CreateUnbounded<HealthEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _loops = [];
+    private readonly SemaphoreSlim _updating = new(1, 1);
+    private readonly Lock _suspendedGate = new();
+    private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
+    private volatile Dictionary<RealServerKey, ServerEntry> _servers;
     private int _started;
 
     /// <summary>Builds the probes; throws <see cref="ArgumentException"/> listing every invalid checker.</summary>
@@ -38,51 +42,15 @@ public sealed class HealthMonitor : IAsyncDisposable
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _random = random ?? new Random();
-        var errors = new List<string>();
-        foreach (var server in servers)
-        {
-            if (_byKey.ContainsKey(server.Server))
-            {
-                errors.Add($"{server.Server}: listed twice");
-                continue;
-            }
-
-            var runners = new List<CheckerRunner>();
-            var names = new List<string>();
-            for (var i = 0; i < server.Checkers.Count; i++)
-            {
-                var options = server.Checkers[i];
-                IHealthProbe probe;
-                if (probeFactory is not null)
-                {
-                    probe = probeFactory(server.Server, options);
-                }
-                else if (!ProbeCatalog.TryCreate(options, server.Server, timeProvider, out probe, out var error))
-                {
-                    errors.Add($"{server.Server}: checker {i + 1}: {error}");
-                    continue;
-                }
-
-                runners.Add(new CheckerRunner(probe, CheckerTiming.Resolve(options), timeProvider));
-                names.Add($"{options.Kind}#{i}");
-            }
-
-            var entry = new ServerEntry(server.Server, runners, names, new RealServerHealthState(server.Weight, [.. runners.Select(r => r.Timing.Alpha)]));
-            _servers.Add(entry);
-            _byKey.Add(server.Server, entry);
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException("invalid checkers:" + Environment.NewLine + string.Join(Environment.NewLine, errors), nameof(servers));
-        }
+        _probeFactory = probeFactory;
+        _servers = Build(servers, current: []);
     }
 
     /// <summary>Transitions only: a checker's health changing, or a server's dynamic weight changing.</summary>
     public ChannelReader<HealthEvent> Events => _events.Reader;
 
     /// <summary>The real servers watched.</summary>
-    public IReadOnlyCollection<RealServerKey> Servers => _byKey.Keys;
+    public IReadOnlyCollection<RealServerKey> Servers => _servers.Keys;
 
     /// <summary>Starts every checker loop; the first checks are spread over each checker's warmup.</summary>
     public void Start()
@@ -92,25 +60,76 @@ public sealed class HealthMonitor : IAsyncDisposable
             throw new InvalidOperationException("already started");
         }
 
-        foreach (var server in _servers)
+        foreach (var entry in _servers.Values)
         {
-            for (var i = 0; i < server.Runners.Count; i++)
-            {
-                var checker = i;
-                var runner = server.Runners[i];
-                var firstDelay = StartSchedule.FirstDelay(runner.Timing, _random);
-                _loops.Add(runner.RunAsync(firstDelay, outcome => Record(server, checker, outcome), _stopping.Token));
-            }
+            StartLoops(entry);
         }
     }
 
     /// <summary>The derived health and weight of a server right now.</summary>
     public (Health Health, int Weight) GetServer(RealServerKey server)
     {
-        var entry = _byKey[server];
+        var entry = _servers[server];
         lock (entry.Gate)
         {
             return (entry.State.ServerHealth, entry.State.Weight);
+        }
+    }
+
+    /// <summary>
+    /// Pauses (or resumes) the checkers of every real server of <paramref name="virtualServer"/>: while paused a
+    /// checker keeps its health and its delay_loop rhythm but probes nothing (keepalived's <c>ha_suspend</c>, used
+    /// while the virtual address is not on this director).
+    /// </summary>
+    public void SetSuspended(string virtualServer, bool suspended)
+    {
+        lock (_suspendedGate)
+        {
+            if (suspended)
+            {
+                _suspended.Add(virtualServer);
+            }
+            else
+            {
+                _suspended.Remove(virtualServer);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies a new configuration (reload). A server with the same checkers keeps its loops and health (a new
+    /// weight is taken over); a server whose checkers changed starts afresh, as a new one does; a server no longer
+    /// listed stops and publishes nothing more. Throws <see cref="ArgumentException"/> listing every invalid
+    /// checker, having changed nothing.
+    /// </summary>
+    public async Task UpdateAsync(IEnumerable<RealServerChecks> servers)
+    {
+        await _updating.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var previous = _servers;
+            var next = Build(servers, previous);
+            _servers = next;
+            var stopped = previous.Values.Where(old => !next.TryGetValue(old.Key, out var kept) || !ReferenceEquals(kept, old)).ToList();
+            var started = next.Values.Where(e => !previous.TryGetValue(e.Key, out var old) || !ReferenceEquals(old, e)).ToList();
+            foreach (var entry in stopped)
+            {
+                await entry.StopAsync().ConfigureAwait(false);
+            }
+
+            if (Volatile.Read(ref _started) != 0)
+            {
+                foreach (var entry in started)
+                {
+                    StartLoops(entry);
+                }
+            }
+
+            _logger.LogInformation("checkers reloaded: {Kept} servers kept, {Started} started, {Stopped} stopped", next.Count - started.Count, started.Count, stopped.Count);
+        }
+        finally
+        {
+            _updating.Release();
         }
     }
 
@@ -118,13 +137,9 @@ public sealed class HealthMonitor : IAsyncDisposable
     public async Task StopAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        try
+        foreach (var entry in _servers.Values)
         {
-            await Task.WhenAll(_loops).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The normal way for the loops to end.
+            await entry.StopAsync().ConfigureAwait(false);
         }
 
         _events.Writer.TryComplete();
@@ -134,6 +149,87 @@ public sealed class HealthMonitor : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+        _updating.Dispose();
+    }
+
+    /// <summary>Creates entries for <paramref name="servers"/>, reusing those of <paramref name="current"/> whose checkers are unchanged.</summary>
+    private Dictionary<RealServerKey, ServerEntry> Build(IEnumerable<RealServerChecks> servers, Dictionary<RealServerKey, ServerEntry> current)
+    {
+        var errors = new List<string>();
+        var built = new Dictionary<RealServerKey, ServerEntry>();
+        foreach (var server in servers)
+        {
+            if (built.ContainsKey(server.Server))
+            {
+                errors.Add($"{server.Server}: listed twice");
+                continue;
+            }
+
+            if (current.TryGetValue(server.Server, out var existing) && existing.Checks.Checkers.SequenceEqual(server.Checkers))
+            {
+                lock (existing.Gate)
+                {
+                    existing.State.ConfiguredWeight = server.Weight;
+                }
+
+                built.Add(server.Server, existing);
+                continue;
+            }
+
+            var runners = new List<CheckerRunner>();
+            var names = new List<string>();
+            for (var i = 0; i < server.Checkers.Count; i++)
+            {
+                var options = server.Checkers[i];
+                IHealthProbe probe;
+                if (_probeFactory is not null)
+                {
+                    probe = _probeFactory(server.Server, options);
+                }
+                else if (!ProbeCatalog.TryCreate(options, server.Server, _timeProvider, out probe, out var error))
+                {
+                    errors.Add($"{server.Server}: checker {i + 1}: {error}");
+                    continue;
+                }
+
+                runners.Add(new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider));
+                names.Add($"{options.Kind}#{i}");
+            }
+
+            var state = new RealServerHealthState(server.Weight, [.. runners.Select(r => r.Timing.Alpha)]);
+            built.Add(server.Server, new ServerEntry(server, runners, names, state, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token)));
+        }
+
+        if (errors.Count > 0)
+        {
+            foreach (var entry in built.Values.Where(e => !current.ContainsValue(e)))
+            {
+                entry.Stopping.Dispose();
+            }
+
+            throw new ArgumentException("invalid checkers:" + Environment.NewLine + string.Join(Environment.NewLine, errors), nameof(servers));
+        }
+
+        return built;
+    }
+
+    private void StartLoops(ServerEntry entry)
+    {
+        for (var i = 0; i < entry.Runners.Count; i++)
+        {
+            var checker = i;
+            var runner = entry.Runners[i];
+            var firstDelay = StartSchedule.FirstDelay(runner.Timing, _random);
+            entry.Loops.Add(runner.RunAsync(firstDelay, outcome => Record(entry, checker, outcome), () => IsSuspended(entry.Key.VirtualServer), entry.Stopping.Token));
+        }
+    }
+
+    private bool IsSuspended(string virtualServer)
+    {
+        lock (_suspendedGate)
+        {
+            return _suspended.Contains(virtualServer);
+        }
     }
 
     private Health Record(ServerEntry server, int checker, CheckOutcome outcome)
@@ -141,6 +237,12 @@ public sealed class HealthMonitor : IAsyncDisposable
         var result = outcome.Result;
         lock (server.Gate)
         {
+            // A server removed by a reload while this check ran publishes nothing more.
+            if (server.Stopped)
+            {
+                return server.State.CheckerHealth(checker);
+            }
+
             if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
             {
                 if (!result.Success)
@@ -179,8 +281,50 @@ public sealed class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private sealed record ServerEntry(RealServerKey Key, IReadOnlyList<CheckerRunner> Runners, IReadOnlyList<string> Names, RealServerHealthState State)
+    private sealed class ServerEntry(RealServerChecks checks, IReadOnlyList<CheckerRunner> runners, IReadOnlyList<string> names, RealServerHealthState state, CancellationTokenSource stopping)
     {
+        public RealServerKey Key => checks.Server;
+
+        public RealServerChecks Checks => checks;
+
+        public IReadOnlyList<CheckerRunner> Runners => runners;
+
+        public IReadOnlyList<string> Names => names;
+
+        public RealServerHealthState State => state;
+
+        public CancellationTokenSource Stopping => stopping;
+
+        public List<Task> Loops { get; } = [];
+
         public Lock Gate { get; } = new();
+
+        /// <summary>Set (under <see cref="Gate"/>) once the entry is being stopped; results after that are dropped.</summary>
+        public bool Stopped { get; private set; }
+
+        public async Task StopAsync()
+        {
+            lock (Gate)
+            {
+                if (Stopped)
+                {
+                    return;
+                }
+
+                Stopped = true;
+                stopping.Cancel();
+            }
+
+            try
+            {
+                await Task.WhenAll(Loops).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The normal way for the loops to end.
+            }
+
+            stopping.Dispose();
+        }
     }
 }

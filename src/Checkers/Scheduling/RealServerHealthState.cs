@@ -19,7 +19,8 @@ public sealed class RealServerHealthState
         _dynamicWeights = new int?[alpha.Count];
     }
 
-    public int ConfiguredWeight { get; }
+    /// <summary>The real server's <c>weight</c>; a reload may change it without resetting health.</summary>
+    public int ConfiguredWeight { get; set; }
 
     public int CheckerCount => _checkers.Length;
 

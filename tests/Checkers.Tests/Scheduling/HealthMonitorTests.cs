@@ -358,6 +358,93 @@ public sealed class HealthMonitorTests
     }
 
     [Test]
+    public async Task SetSuspended_SkipsChecksKeepsHealth_ResumeChecksAgain()
+    {
+        var tcp = Tcp(delayLoop: 5, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+        Drain(monitor);
+
+        monitor.SetSuspended("vs1", suspended: true);
+        _probes[tcp].Answer = _ => ProbeResult.Down("connect", "refused");
+        Advance(20);
+        Assert.That(_probes[tcp].AttemptTimes, Has.Count.EqualTo(1), "no probe while suspended");
+        Assert.That(monitor.GetServer(Server).Health, Is.EqualTo(Health.Up));
+
+        monitor.SetSuspended("vs1", suspended: false);
+        Advance(5);
+        Assert.That(Drain(monitor).Single().Current, Is.EqualTo(Health.Down));
+    }
+
+    [Test]
+    public async Task UpdateAsync_SameCheckers_KeepsLoopAndHealth_TakesNewWeight()
+    {
+        var tcp = Tcp(delayLoop: 5, alpha: true);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+        Drain(monitor);
+        var probesBefore = _probes.Count;
+
+        await monitor.UpdateAsync([new RealServerChecks(Server, 7, [Tcp(delayLoop: 5, alpha: true)])]);
+        Advance(5);
+
+        Assert.That(_probes, Has.Count.EqualTo(probesBefore), "no new probe built for an unchanged checker");
+        Assert.That(monitor.GetServer(Server), Is.EqualTo((Health.Up, 7)), "alpha does not apply again: the server stays up");
+        Assert.That(_probes[tcp].AttemptTimes, Has.Count.EqualTo(2));
+        Assert.That(Drain(monitor), Is.Empty);
+    }
+
+    [Test]
+    public async Task UpdateAsync_ChangedChecker_StartsAfresh_OldLoopStops()
+    {
+        var old = Tcp(delayLoop: 5);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [old]));
+        StartWithoutContext(monitor);
+        Drain(monitor);
+
+        var changed = Tcp(delayLoop: 5, connectTimeout: 1);
+        await monitor.UpdateAsync([new RealServerChecks(Server, 1, [changed])]);
+        Advance(0); // the new checker's first check (warmup 0)
+        Advance(10);
+
+        Assert.That(_probes[old].AttemptTimes, Has.Count.EqualTo(1), "the replaced checker stopped");
+        Assert.That(_probes[changed].AttemptTimes, Has.Count.EqualTo(3));
+        Assert.That(Drain(monitor).Single().Previous, Is.EqualTo(Health.Unknown));
+    }
+
+    [Test]
+    public async Task UpdateAsync_RemovedServer_StopsAndAddedServerStarts()
+    {
+        var other = Server with { Port = 81 };
+        var first = Tcp(delayLoop: 5);
+        var second = Tcp(delayLoop: 5);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [first]));
+        StartWithoutContext(monitor);
+        Drain(monitor);
+
+        await monitor.UpdateAsync([new RealServerChecks(other, 1, [second])]);
+        Advance(10);
+
+        Assert.That(monitor.Servers, Is.EqualTo(new[] { other }));
+        Assert.That(_probes[first].AttemptTimes, Has.Count.EqualTo(1));
+        Assert.That(Drain(monitor).Select(e => e.Server), Is.EqualTo(new[] { other }));
+    }
+
+    [Test]
+    public async Task UpdateAsync_Invalid_ChangesNothing()
+    {
+        var tcp = Tcp(delayLoop: 5);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        StartWithoutContext(monitor);
+
+        Assert.ThrowsAsync<ArgumentException>(() => monitor.UpdateAsync([new RealServerChecks(Server, 1, [tcp]), new RealServerChecks(Server, 2, [tcp])]));
+        Advance(5);
+
+        Assert.That(monitor.GetServer(Server), Is.EqualTo((Health.Up, 1)));
+        Assert.That(_probes[tcp].AttemptTimes, Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public void Constructor_UnknownOptions_ReportsEveryError()
     {
         var bad = new[]

@@ -140,3 +140,49 @@ public sealed class RealServerHealthStateTests
         Assert.That(state.Weight, Is.Zero);
     }
 }
+
+public sealed class CheckerOptionsEqualityTests
+{
+    [Test]
+    public void Equals_HttpWithEqualUrlLists_AreEqual()
+    {
+        HttpCheckOptions Make() => new() { Urls = [new HttpUrlOptions { Path = "/a", StatusCodes = StatusCodeSet.Parse("200", "301-302") }], Virtualhost = "v" };
+
+        var first = Make();
+        var second = Make();
+
+        Assert.That(first, Is.EqualTo(second));
+        Assert.That(first.GetHashCode(), Is.EqualTo(second.GetHashCode()));
+    }
+
+    [Test]
+    public void Equals_HttpDifferentUrl_AreNotEqual()
+    {
+        var a = new HttpCheckOptions { Urls = [new HttpUrlOptions { Path = "/a" }] };
+        var b = new HttpCheckOptions { Urls = [new HttpUrlOptions { Path = "/b" }] };
+
+        Assert.That(a, Is.Not.EqualTo(b));
+    }
+
+    [Test]
+    public void Equals_HttpDifferentBaseTiming_AreNotEqual()
+    {
+        Assert.That(new HttpCheckOptions { DelayLoop = TimeSpan.FromSeconds(1) }, Is.Not.EqualTo(new HttpCheckOptions { DelayLoop = TimeSpan.FromSeconds(2) }));
+    }
+
+    [Test]
+    public void Equals_UdpPayloadAndPattern_ByValue()
+    {
+        UdpCheckOptions Make(byte last) => new() { Payload = [1, 2, last], ReplyPattern = HexPattern.Parse("01X2") };
+
+        var first = Make(3);
+        Assert.That(first, Is.EqualTo(Make(3)).And.Not.SameAs(Make(3)));
+        Assert.That(Make(3), Is.Not.EqualTo(Make(4)));
+    }
+
+    [Test]
+    public void Equals_DifferentKinds_AreNotEqual()
+    {
+        Assert.That((CheckerOptions)new TcpCheckOptions(), Is.Not.EqualTo(new SmtpCheckOptions()));
+    }
+}
