@@ -69,6 +69,21 @@ public sealed record HttpUrlOptions
 
     /// <summary><c>virtualhost</c>: Host header (and SNI name) for this url; overrides the checker's.</summary>
     public string? Virtualhost { get; init; }
+
+    /// <summary><c>regex</c>: a pattern the body must contain.</summary>
+    public string? Regex { get; init; }
+
+    /// <summary><c>regex_no_match</c>: the body must NOT contain <see cref="Regex"/>.</summary>
+    public bool RegexNoMatch { get; init; }
+
+    /// <summary><c>regex_options</c> as written (PCRE2 names separated by blanks).</summary>
+    public string? RegexOptions { get; init; }
+
+    /// <summary><c>regex_min_offset</c>: a match must start at or after this byte of the body.</summary>
+    public int? RegexMinOffset { get; init; }
+
+    /// <summary><c>regex_max_offset</c>: a match must start before this byte of the body.</summary>
+    public int? RegexMaxOffset { get; init; }
 }
 
 /// <summary><c>HTTP_GET</c> and <c>SSL_GET</c>: every url must answer with an accepted status (and digest, if given).</summary>

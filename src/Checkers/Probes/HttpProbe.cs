@@ -21,6 +21,7 @@ public sealed class HttpProbe : IHealthProbe
     private readonly IPEndPoint _target;
     private readonly CheckerTiming _timing;
     private readonly IReadOnlyList<HttpUrlOptions> _urls;
+    private readonly Dictionary<HttpUrlOptions, BodyRegex> _regexes = new(ReferenceEqualityComparer.Instance);
 
     public HttpProbe(HttpCheckOptions options, IPEndPoint target, CheckerTiming timing)
     {
@@ -38,6 +39,11 @@ public sealed class HttpProbe : IHealthProbe
             if (url.Digest is { } digest && (digest.Length != 32 || !digest.All(char.IsAsciiHexDigit)))
             {
                 throw new ArgumentException($"digest '{digest}' is not 32 hex digits (an MD5)");
+            }
+
+            if (BodyRegex.Create(url) is { } regex)
+            {
+                _regexes[url] = regex;
             }
         }
     }
@@ -125,7 +131,7 @@ public sealed class HttpProbe : IHealthProbe
                     return ProbeResult.Down(step, $"{path}: {ex.Message}");
                 }
 
-                return Judge(url, path, received);
+                return Judge(url, path, received, _regexes.GetValueOrDefault(url));
             }
             finally
             {
@@ -134,8 +140,8 @@ public sealed class HttpProbe : IHealthProbe
         }
     }
 
-    /// <summary>Decides on a received response: status code first, then digest (keepalived's order).</summary>
-    internal static ProbeResult Judge(HttpUrlOptions url, string path, ReadOnlySpan<byte> received)
+    /// <summary>Decides on a received response: status code, then digest, then regex (keepalived's order).</summary>
+    internal static ProbeResult Judge(HttpUrlOptions url, string path, ReadOnlySpan<byte> received, BodyRegex? regex = null)
     {
         if (!HttpResponse.TryParse(received, out var response, out var error))
         {
@@ -157,6 +163,11 @@ public sealed class HttpProbe : IHealthProbe
             {
                 return ProbeResult.Down("digest", $"{path}: digest {actual} != {expected.ToLowerInvariant()}");
             }
+        }
+
+        if (regex?.Judge(response.WireBody) is { } mismatch)
+        {
+            return ProbeResult.Down("regex", $"{path}: {mismatch}");
         }
 
         return ProbeResult.Up($"{path}: {response.StatusCode}");
