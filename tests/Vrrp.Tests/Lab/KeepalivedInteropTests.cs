@@ -127,6 +127,25 @@ public partial class KeepalivedInteropTests
         Assert.That(InvalidPacketLines(keepalived.Output), Is.Empty);
     }
 
+    /// <summary>
+    /// Negative control for the checks above: with different passwords each side must reject the other — kad counts
+    /// AuthPasswordMismatch and keepalived logs a line our detector catches — so "no invalid lines" means something.
+    /// </summary>
+    [Test]
+    public void MismatchedPassword_BothSidesReject_DetectorSeesKeepalivedComplaint()
+    {
+        using var lab = new NamespaceLab();
+        var (kadNs, kaNs) = Topology(lab);
+        var keepalived = StartKeepalived(lab, kaNs, Mode.V2Pass, unicast: false, priority: 100);
+        var options = NewInstance(Mode.V2Pass, unicast: false, priority: 150, new LabAddressPort(kadNs)).Options with { AuthPassword = "other" };
+        var instance = new VrrpInstance(options, TimeProvider.System, new LabAddressPort(kadNs));
+        using var loop = StartKad(kadNs, instance);
+
+        Assert.That(WaitUntil(() => instance.Drops[VrrpDropReason.AuthPasswordMismatch] > 0 && InvalidPacketLines(keepalived.Output).Count > 0, TimeSpan.FromSeconds(12)), Is.True,
+            $"kad drops: {DropsText(instance)}\n{keepalived.Output}");
+        TestContext.Out.WriteLine("keepalived complained: " + InvalidPacketLines(keepalived.Output)[0]);
+    }
+
     internal static (string KadNs, string KeepalivedNs) Topology(NamespaceLab lab)
     {
         var kadNs = lab.AddNamespace("kad");
