@@ -47,6 +47,9 @@ public abstract record CheckerOptions
 
     /// <summary><c>fwmark</c>: firewall mark set on the probe's packets (needs CAP_NET_ADMIN).</summary>
     public uint? Fwmark { get; init; }
+
+    /// <summary><c>log_all_failures</c> (or global <c>checker_log_all_failures</c>): log every failed attempt, not only transitions.</summary>
+    public bool? LogAllFailures { get; init; }
 }
 
 /// <summary><c>TCP_CHECK</c>: the server is up when a TCP connection is accepted.</summary>

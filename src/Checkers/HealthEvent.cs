@@ -26,3 +26,9 @@ public sealed record HealthEvent(
     string Reason,
     TimeSpan Latency,
     DateTimeOffset At);
+
+/// <summary>One checker's state in a <see cref="ServerSnapshot"/>.</summary>
+public sealed record CheckerSnapshot(string Checker, string Target, Health Health);
+
+/// <summary>A real server's state at one moment: what a status command shows.</summary>
+public sealed record ServerSnapshot(RealServerKey Server, Health Health, int Weight, bool Suspended, IReadOnlyList<CheckerSnapshot> Checkers);

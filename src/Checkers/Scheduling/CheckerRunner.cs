@@ -30,13 +30,17 @@ public sealed class CheckerRunner
     private long _attemptEnded;
     private int _attempts;
 
-    public CheckerRunner(IHealthProbe probe, CheckerTiming timing, TimeProvider timeProvider)
+    /// <param name="probe">What one attempt does.</param>
+    /// <param name="timing">The checker's timing in effect.</param>
+    /// <param name="timeProvider">The clock for delays, timeouts and latencies.</param>
+    /// <param name="onFailedAttempt">Told of each failed attempt that will be retried (for log_all_failures).</param>
+    public CheckerRunner(IHealthProbe probe, CheckerTiming timing, TimeProvider timeProvider, Action<ProbeResult, int>? onFailedAttempt = null)
     {
         _probe = probe;
         _timing = timing;
         _timeProvider = timeProvider;
-        _pipeline = BuildPipeline(probe.AttemptTimeout, timing, timeProvider);
-        _singleAttempt = BuildPipeline(probe.AttemptTimeout, timing with { Retry = 0 }, timeProvider);
+        _pipeline = BuildPipeline(probe.AttemptTimeout, timing, timeProvider, onFailedAttempt);
+        _singleAttempt = BuildPipeline(probe.AttemptTimeout, timing with { Retry = 0 }, timeProvider, onFailedAttempt);
     }
 
     public IHealthProbe Probe => _probe;
@@ -130,7 +134,7 @@ public sealed class CheckerRunner
         return paren < 0 ? step : step[..paren];
     }
 
-    private static ResiliencePipeline<ProbeResult> BuildPipeline(TimeSpan attemptTimeout, CheckerTiming timing, TimeProvider timeProvider)
+    private ResiliencePipeline<ProbeResult> BuildPipeline(TimeSpan attemptTimeout, CheckerTiming timing, TimeProvider timeProvider, Action<ProbeResult, int>? onFailedAttempt)
     {
         var builder = new ResiliencePipelineBuilder<ProbeResult> { TimeProvider = timeProvider };
         if (timing.Retry > 0)
@@ -149,6 +153,14 @@ public sealed class CheckerRunner
                     { Result.Success: false } => true,
                     _ => false,
                 }),
+                OnRetry = args =>
+                {
+                    var failed = args.Outcome.Result ?? ProbeResult.Down(
+                        StepName(_progress.Step),
+                        args.Outcome.Exception is TimeoutRejectedException ? $"timed out during {_progress.Step}" : args.Outcome.Exception?.Message ?? "failed");
+                    onFailedAttempt?.Invoke(failed, args.AttemptNumber + 1);
+                    return ValueTask.CompletedTask;
+                },
             });
         }
 

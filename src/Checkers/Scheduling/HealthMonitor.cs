@@ -76,6 +76,22 @@ public sealed class HealthMonitor : IAsyncDisposable
         }
     }
 
+    /// <summary>Every server's derived health and weight with each checker's own health (for status output).</summary>
+    public IReadOnlyList<ServerSnapshot> Snapshot()
+    {
+        var snapshot = new List<ServerSnapshot>();
+        foreach (var entry in _servers.Values)
+        {
+            lock (entry.Gate)
+            {
+                var checkers = entry.Runners.Select((runner, i) => new CheckerSnapshot(entry.Names[i], runner.Probe.Target, entry.State.CheckerHealth(i))).ToList();
+                snapshot.Add(new ServerSnapshot(entry.Key, entry.State.ServerHealth, entry.State.Weight, IsSuspended(entry.Key.VirtualServer), checkers));
+            }
+        }
+
+        return snapshot;
+    }
+
     /// <summary>
     /// Pauses (or resumes) the checkers of every real server of <paramref name="virtualServer"/>: while paused a
     /// checker keeps its health and its delay_loop rhythm but probes nothing (keepalived's <c>ha_suspend</c>, used
@@ -192,8 +208,19 @@ public sealed class HealthMonitor : IAsyncDisposable
                     continue;
                 }
 
-                runners.Add(new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider));
-                names.Add($"{options.Kind}#{i}");
+                var name = $"{options.Kind}#{i}";
+                var logAll = options.LogAllFailures ?? false;
+                var key = server.Server;
+                runners.Add(new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider, (failed, attempt) =>
+                    _logger.Log(
+                        logAll ? LogLevel.Information : LogLevel.Debug,
+                        "{Server} {Checker} attempt {Attempt} failed at {Step}: {Reason}; retrying",
+                        key,
+                        name,
+                        attempt,
+                        failed.FailedStep,
+                        failed.Reason)));
+                names.Add(name);
             }
 
             var state = new RealServerHealthState(server.Weight, [.. runners.Select(r => r.Timing.Alpha)]);
@@ -247,7 +274,13 @@ public sealed class HealthMonitor : IAsyncDisposable
             {
                 if (!result.Success)
                 {
-                    _logger.LogDebug("{Server} {Checker} still failing at {Step}: {Reason}", server.Key, server.Names[checker], result.FailedStep, result.Reason);
+                    _logger.Log(
+                        server.Checks.Checkers[checker].LogAllFailures == true ? LogLevel.Information : LogLevel.Debug,
+                        "{Server} {Checker} still failing at {Step}: {Reason}",
+                        server.Key,
+                        server.Names[checker],
+                        result.FailedStep,
+                        result.Reason);
                 }
 
                 return server.State.CheckerHealth(checker);

@@ -1,5 +1,6 @@
 using System.Net;
 using Kad.Checkers.Scheduling;
+using Microsoft.Extensions.Logging;
 using Kad.Checkers.Tests.Support;
 using Kad.Testing;
 
@@ -18,10 +19,13 @@ public sealed class HealthMonitorTests
     {
         _clock = new FakeTimeProvider(Start);
         _probes = new(ReferenceEqualityComparer.Instance);
+        _log = new ListLogger<HealthMonitor>();
     }
 
+    private ListLogger<HealthMonitor> _log = null!;
+
     private HealthMonitor CreateMonitor(params RealServerChecks[] servers) =>
-        new(servers, _clock, logger: null, new Random(42), (_, options) =>
+        new(servers, _clock, _log, new Random(42), (_, options) =>
         {
             var probe = new ScriptedProbe(_clock, CheckerTiming.Resolve(options).ConnectTimeout);
             _probes[options] = probe;
@@ -442,6 +446,43 @@ public sealed class HealthMonitorTests
 
         Assert.That(monitor.GetServer(Server), Is.EqualTo((Health.Up, 1)));
         Assert.That(_probes[tcp].AttemptTimes, Has.Count.EqualTo(2));
+    }
+
+    [TestCase(true, LogLevel.Information)]
+    [TestCase(false, LogLevel.Debug)]
+    public async Task LogAllFailures_RetriedAttemptsLoggedAtInformation(bool logAll, LogLevel expected)
+    {
+        var tcp = Tcp(delayLoop: 10, retry: 1, delayBeforeRetry: 1) with { LogAllFailures = logAll };
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        _probes[tcp].Answer = attempt => attempt == 1 ? ProbeResult.Down("connect", "refused") : ProbeResult.Up("ok");
+        StartWithoutContext(monitor);
+
+        Advance(1);
+
+        var line = _log.Lines.Single(l => l.Message.Contains("attempt 1 failed", StringComparison.Ordinal));
+        Assert.That(line.Level, Is.EqualTo(expected));
+        Assert.That(line.Message, Does.Contain("connect").And.Contain("refused"));
+    }
+
+    [Test]
+    public async Task Snapshot_ShowsServerAndEachChecker()
+    {
+        var first = Tcp();
+        var second = Tcp();
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 3, [first, second]));
+        _probes[second].Answer = _ => ProbeResult.Down("connect", "refused");
+        monitor.SetSuspended("vs1", true);
+        StartWithoutContext(monitor);
+        monitor.SetSuspended("vs1", false);
+        Advance(0);
+
+        var server = monitor.Snapshot().Single();
+
+        Assert.That((server.Server, server.Health, server.Weight, server.Suspended), Is.EqualTo((Server, Health.Unknown, 3, false)), "suspended at start: nothing checked yet");
+        Assert.That(server.Checkers.Select(c => (c.Checker, c.Health)), Is.EqualTo(new[] { ("TCP_CHECK#0", Health.Unknown), ("TCP_CHECK#1", Health.Unknown) }));
+
+        Advance(13); // checks at t=10; the failing one retries at t=12 and goes down
+        Assert.That(monitor.Snapshot().Single().Checkers.Select(c => c.Health), Is.EqualTo(new[] { Health.Up, Health.Down }));
     }
 
     [Test]
