@@ -105,6 +105,14 @@ public sealed class VrrpInstance : IVrrpRouterSink
             AdvertOnLowerPriority = Options.AdvertOnLowerPriority,
             AdvertBeforeYielding = Options.AdvertBeforeYielding,
         }, _time, this);
+
+        // Tracking may have reported before the interface thread existed.
+        if (_priorityAdjustment != 0)
+        {
+            _router.SetPriority(EffectivePriority(Options.Priority, _priorityAdjustment));
+        }
+
+        _router.SetFault(_ownFault || _groupFault);
     }
 
     public void Start() => Router.Start();
