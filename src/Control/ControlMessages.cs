@@ -1,0 +1,83 @@
+namespace Kad.Control;
+
+/// <summary>
+/// The status protocol: one JSON request, one JSON response, each a single line (UTF-8, '\n'-terminated) over the
+/// daemon's unix stream socket. <see cref="ProtocolVersion"/> changes only when an existing field changes meaning;
+/// new fields may appear in any version, and readers ignore what they do not know.
+/// </summary>
+public static class ControlProtocol
+{
+    public const int ProtocolVersion = 1;
+
+    /// <summary>Longest line either side accepts: a status of thousands of real servers fits comfortably.</summary>
+    public const int MaxMessageBytes = 64 * 1024 * 1024;
+}
+
+/// <summary>What the client asks for.</summary>
+public enum ControlCommand
+{
+    Status,
+    Reload,
+}
+
+public sealed record ControlRequest(int Version, ControlCommand Command);
+
+/// <summary>The daemon's answer. Exactly one of the payloads is set on success; <see cref="Error"/> otherwise.</summary>
+public sealed record ControlResponse(
+    int Version,
+    bool Ok,
+    string? Error = null,
+    DaemonStatus? Status = null,
+    ReloadResult? Reload = null);
+
+public sealed record DaemonStatus(
+    DaemonInfo Daemon,
+    IReadOnlyList<VrrpInstanceStatus> Instances,
+    IReadOnlyList<VirtualServerStatus> VirtualServers);
+
+public sealed record DaemonInfo(
+    string Version,
+    int Pid,
+    DateTimeOffset StartedAt,
+    double UptimeSeconds,
+    string ConfigFile,
+    string ConfigSha256,
+    ReloadResult? LastReload);
+
+public sealed record ReloadResult(DateTimeOffset At, bool Applied, string Summary, IReadOnlyList<string> Changes, IReadOnlyList<string> Diagnostics);
+
+public sealed record VrrpInstanceStatus(
+    string Name,
+    string Interface,
+    int VirtualRouterId,
+    int Version,
+    string State,
+    int Priority,
+    int EffectivePriority,
+    string? MasterAddress,
+    IReadOnlyList<string> VirtualAddresses,
+    long Transitions,
+    DateTimeOffset? LastTransition,
+    IReadOnlyDictionary<string, long> DropsByReason);
+
+public sealed record VirtualServerStatus(
+    string Key,
+    string Scheduler,
+    string ForwardingMethod,
+    bool InKernel,
+    bool QuorumUp,
+    IReadOnlyList<RealServerStatus> RealServers);
+
+public sealed record RealServerStatus(
+    string Address,
+    string Health,
+    int ConfiguredWeight,
+    int? KernelWeight,
+    string? LastResult,
+    double? LastLatencyMs,
+    DateTimeOffset? LastCheck,
+    long ActiveConnections,
+    long InactiveConnections,
+    long ConnectionsPerSecond,
+    long BytesInPerSecond,
+    long BytesOutPerSecond);
