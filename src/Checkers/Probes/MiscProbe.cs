@@ -7,10 +7,13 @@ namespace Kad.Checkers.Probes;
 /// <summary>
 /// MISC_CHECK: runs misc_path (split into words, no shell) and reads its exit status: 0 is up, anything else down.
 /// With misc_dynamic, 1 is down and 2..255 is up with weight status - 2. A program still running at misc_timeout
-/// (default delay_loop) is killed with its children and counts as down.
+/// (default delay_loop) gets SIGTERM, then SIGKILL with its children, and counts as down.
 /// </summary>
 public sealed class MiscProbe : IHealthProbe
 {
+    /// <summary>How long a timed-out script has between SIGTERM and SIGKILL.</summary>
+    internal static readonly TimeSpan TerminationGrace = TimeSpan.FromSeconds(1);
+
     private readonly MiscCheckOptions _options;
     private readonly IReadOnlyList<string> _command;
 
@@ -83,7 +86,7 @@ public sealed class MiscProbe : IHealthProbe
         }
         catch (OperationCanceledException)
         {
-            KillTree(process);
+            await TerminateAsync(process).ConfigureAwait(false);
             throw;
         }
 
@@ -107,15 +110,36 @@ public sealed class MiscProbe : IHealthProbe
         return ProbeResult.Down("exit status", $"exit status {exitStatus}");
     }
 
-    private static void KillTree(Process process)
+    /// <summary>
+    /// Ends a script that overran misc_timeout as keepalived ends its process group: SIGTERM to the script and
+    /// everything it started, so they can clean up; SIGKILL after <see cref="TerminationGrace"/> to whatever is left.
+    /// </summary>
+    private static async Task TerminateAsync(Process process)
     {
+        // Taken before signalling: once the script dies its children are re-parented and can no longer be found.
+        var tree = ProcessTree.SelfAndDescendants(process.Id);
+        foreach (var pid in tree)
+        {
+            _ = Interop.Kill(pid, Interop.SIGTERM);
+        }
+
+        using var grace = new CancellationTokenSource(TerminationGrace);
         try
         {
-            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (InvalidOperationException)
+        catch (OperationCanceledException)
         {
-            // Already exited between the timeout and the kill.
+            // The script ignored SIGTERM.
+        }
+
+        foreach (var pid in tree)
+        {
+            if (ProcessTree.IsAlive(pid))
+            {
+                _ = Interop.Kill(pid, Interop.SIGKILL);
+            }
         }
     }
 }

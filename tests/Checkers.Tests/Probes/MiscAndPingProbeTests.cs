@@ -87,6 +87,33 @@ public sealed class MiscProbeTests
     }
 
     [Test]
+    public async Task Check_Timeout_SendsSigtermFirst_ScriptCanCleanUp()
+    {
+        var marker = Path.Combine(_directory, "cleaned");
+        var script = Script("polite.sh", $"trap 'echo bye > {marker}; exit 0' TERM\nsleep 30 &\nwait");
+
+        var outcome = await ProbeHarness.CheckAsync(Options(script, timeout: 1), Unused);
+
+        Assert.That(outcome.Result.Success, Is.False);
+        Assert.That(File.Exists(marker), Is.True, "the script's TERM handler ran");
+        Assert.That(outcome.Latency, Is.LessThan(TimeSpan.FromSeconds(1.9)), "no need to wait out the grace period");
+    }
+
+    [Test]
+    public async Task Check_Timeout_ScriptIgnoringSigterm_IsKilledAfterGrace()
+    {
+        var pidFile = Path.Combine(_directory, "pid");
+        var script = Script("stubborn.sh", $"trap '' TERM\nsleep 30 &\necho $! > {pidFile}\nwhile true; do sleep 1; done");
+
+        var outcome = await ProbeHarness.CheckAsync(Options(script, timeout: 1), Unused);
+
+        Assert.That(outcome.Result.Success, Is.False);
+        Assert.That(outcome.Latency, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1.9)).And.LessThan(TimeSpan.FromSeconds(4)));
+        var sleeper = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(SpinWait.SpinUntil(() => !Directory.Exists($"/proc/{sleeper}") || File.ReadAllText($"/proc/{sleeper}/stat").Contains(") Z ", StringComparison.Ordinal), TimeSpan.FromSeconds(5)), Is.True);
+    }
+
+    [Test]
     public async Task Check_MissingProgram_IsDownAtStart()
     {
         var outcome = await ProbeHarness.CheckAsync(Options(Path.Combine(_directory, "absent")), Unused);
