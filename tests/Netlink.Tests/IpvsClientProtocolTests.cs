@@ -20,6 +20,9 @@ public sealed class IpvsClientProtocolTests
 
         public HashSet<(IpvsServiceKey, IPAddress, ushort)> Destinations { get; } = [];
 
+        /// <summary>Success ACKs sent (a batch should need one per datagram).</summary>
+        public int AckedSuccessfully { get; private set; }
+
         public IEnumerable<byte[]> Answer(FakeRequest request)
         {
             if (request.Type == GenericNetlinkConstants.GENL_ID_CTRL)
@@ -41,25 +44,32 @@ public sealed class IpvsClientProtocolTests
             // Requests decode with the reply decoders: the SERVICE nest comes first and carries the identity.
             var reader = new NetlinkMessageReader(request.Message);
             reader.TryRead(out var message);
+            int errno;
             switch (request.Command)
             {
                 case IPVS_CMD_NEW_SERVICE:
                     var service = IpvsCodec.DecodeService(message).Service;
-                    yield return FakeReplies.Ack(request, Services.Add(service.Key) ? 0 : Errno.EEXIST);
+                    errno = Services.Add(service.Key) ? 0 : Errno.EEXIST;
                     break;
                 case IPVS_CMD_NEW_DEST:
                     var key = IpvsCodec.DecodeService(message).Service.Key;
                     var destination = IpvsCodec.DecodeDestination(message, key.Family).Destination;
-                    yield return FakeReplies.Ack(request, !Services.Contains(key) ? Errno.ESRCH
-                        : Destinations.Add((key, destination.Address, destination.Port)) ? 0 : Errno.EEXIST);
+                    errno = !Services.Contains(key) ? Errno.ESRCH
+                        : Destinations.Add((key, destination.Address, destination.Port)) ? 0 : Errno.EEXIST;
                     break;
                 default:
-                    yield return FakeReplies.Ack(request, Errno.EOPNOTSUPP);
+                    errno = Errno.EOPNOTSUPP;
                     break;
             }
-        }
 
+            // netlink_rcv_skb: errors are always reported, successes only when NLM_F_ACK was asked for.
+            if (errno != 0 || request.Wants(Protocol.NetlinkConstants.NLM_F_ACK))
+            {
+                AckedSuccessfully += errno == 0 ? 1 : 0;
+                yield return FakeReplies.Ack(request, errno);
+            }
         }
+    }
 
     private static (IpvsClient Client, FakeNetlinkTransport Transport, FakeIpvsKernel Kernel) Start()
     {
@@ -271,6 +281,7 @@ public sealed class IpvsClientProtocolTests
         Assert.That(kernel.Destinations, Has.Count.EqualTo(1000));
         var datagrams = transport.SentDatagrams.Count - sentBefore;
         Assert.That(datagrams, Is.EqualTo(result.Datagrams).And.LessThanOrEqualTo(4));
+        Assert.That(kernel.AckedSuccessfully, Is.LessThanOrEqualTo(datagrams + 1), "only the last request of a datagram should ask for an ACK (plus the family lookup)");
     }
 
     [Test]

@@ -26,6 +26,10 @@ public sealed class NetlinkWriter
 
     public int Length => _length;
 
+    /// <summary>Writable view of already written bytes (to patch a header field after the fact).</summary>
+    internal Span<byte> MutableSpan(int offset, int length) =>
+        offset >= 0 && length >= 0 && offset + length <= _length ? _buffer.AsSpan(offset, length) : throw new ArgumentOutOfRangeException(nameof(offset));
+
     /// <summary>Number of messages finished since the last <see cref="Clear"/>.</summary>
     public int MessageCount { get; private set; }
 

@@ -167,8 +167,11 @@ public sealed class NetlinkConnection : IDisposable
 
     /// <summary>
     /// Sends every request of <paramref name="source"/>, packing as many as fit (<see cref="MaxBatchBytes"/>,
-    /// <see cref="MaxBatchMessages"/>) into each datagram, and collects one ACK per request. The kernel carries on
-    /// after a failed request, so every failure is reported against its own index; an empty list means all succeeded.
+    /// <see cref="MaxBatchMessages"/>) into each datagram. The kernel carries on after a failed request and always
+    /// reports a failure (netlink_rcv_skb acks errors whether or not NLM_F_ACK is set), so only the last request of
+    /// each datagram keeps NLM_F_ACK: its ACK closes the datagram, and every failure before it has arrived with its
+    /// sequence number. This spares the kernel one reply per successful request. Each failure is reported against
+    /// its own index; an empty list means all succeeded.
     /// </summary>
     public IReadOnlyList<NetlinkBatchFailure> ExecuteBatch(INetlinkBatchSource source)
     {
@@ -201,6 +204,7 @@ public sealed class NetlinkConnection : IDisposable
             }
 
             var count = Writer.MessageCount;
+            ClearAckExceptLast();
             Send();
             CollectBatchAcks(source, firstIndex, firstSequence, count, failures);
         }
@@ -210,6 +214,20 @@ public sealed class NetlinkConnection : IDisposable
 
     public void Dispose() => Transport.Dispose();
 
+    /// <summary>Clears NLM_F_ACK on every message of the writer but the last.</summary>
+    private void ClearAckExceptLast()
+    {
+        var buffer = Writer.WrittenSpan;
+        var offset = 0;
+        for (var i = 0; i < Writer.MessageCount - 1; i++)
+        {
+            var flags = MemoryMarshal.Read<ushort>(buffer[(offset + 6)..]);
+            var cleared = (ushort)(flags & ~NetlinkConstants.NLM_F_ACK);
+            MemoryMarshal.Write(Writer.MutableSpan(offset + 6, 2), in cleared);
+            offset += NetlinkConstants.Align((int)MemoryMarshal.Read<uint>(buffer[offset..]));
+        }
+    }
+
     private void CollectBatchAcks(INetlinkBatchSource source, int firstIndex, uint firstSequence, int count, List<NetlinkBatchFailure> failures)
     {
         if (_acknowledged.Length < count)
@@ -218,8 +236,8 @@ public sealed class NetlinkConnection : IDisposable
         }
 
         Array.Clear(_acknowledged, 0, count);
-        var pending = count;
-        while (pending > 0)
+        var closed = false;
+        while (!closed)
         {
             var reader = new NetlinkMessageReader(ReceiveDatagram());
             while (reader.TryRead(out var message))
@@ -236,7 +254,7 @@ public sealed class NetlinkConnection : IDisposable
                 }
 
                 _acknowledged[offset] = true;
-                pending--;
+                closed |= offset == (uint)(count - 1);
                 var error = NetlinkErrorMessage.Parse(message);
                 if (error.Errno != 0)
                 {
