@@ -4,5 +4,8 @@ namespace Kad.Config;
 /// referenced them, which is where keepalived reports them too.</summary>
 public readonly record struct SourceLocation(string File, int Line)
 {
-    public override string ToString() => $"{File}:{Line}";
+    /// <summary>No place: an element that was not written (an absent global_defs).</summary>
+    public static SourceLocation None { get; } = new("", 0);
+
+    public override string ToString() => Line == 0 ? File : $"{File}:{Line}";
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -201,6 +200,13 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     /// </summary>
     public ScriptCommand? Script(ConfigNode node, bool allowUser)
     {
+        // An unmatched double quote has already been reported by the parser.
+        Tokenizer.SplitWords(node.Text, out var unmatched);
+        if (unmatched)
+        {
+            return null;
+        }
+
         var words = Tokenizer.SplitCommand(node.Text, out var error);
         if (words is null)
         {
@@ -232,8 +238,10 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
             words[1],
             [.. argv],
             allowUser && words.Count > 2 ? words[2] : null,
-            allowUser && words.Count > 3 ? words[3] : null,
-            node.Location);
+            allowUser && words.Count > 3 ? words[3] : null)
+        {
+            Location = node.Location,
+        };
     }
 
     /// <summary>USER [GROUP] on a line of its own (vrrp_script user, MISC_CHECK user).</summary>
@@ -384,9 +392,9 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
 
     /// <summary>A hex string in keepalived's free format: groups separated by blanks, each read in pairs from the
     /// left with a last odd digit taken as one byte ("Ab12f 3" = AB 12 0F 03). X/x nibbles only when allowed.</summary>
-    public ImmutableArray<byte>? Hex(ConfigNode node, IEnumerable<string> groups, bool allowWildcard, out string normalized)
+    public EquatableArray<byte>? Hex(ConfigNode node, IEnumerable<string> groups, bool allowWildcard, out string normalized)
     {
-        var bytes = ImmutableArray.CreateBuilder<byte>();
+        var bytes = new List<byte>();
         var text = new System.Text.StringBuilder();
         foreach (var group in groups)
         {
@@ -409,6 +417,6 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
         }
 
         normalized = text.ToString().ToUpperInvariant();
-        return bytes.ToImmutable();
+        return new EquatableArray<byte>([.. bytes]);
     }
 }

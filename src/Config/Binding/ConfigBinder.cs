@@ -32,35 +32,35 @@ internal static class ConfigBinder
                 case "vrrp_script":
                     if (Name(node, c) is { } scriptName)
                     {
-                        config = config with { VrrpScripts = config.VrrpScripts.Add(Apply(new VrrpScript(scriptName, node.Location), node, Script, c)) };
+                        config = config with { VrrpScripts = config.VrrpScripts.Add(Apply(new VrrpScript(scriptName) { Location = node.Location }, node, Script, c)) };
                     }
 
                     break;
                 case "vrrp_sync_group":
                     if (Name(node, c) is { } groupName)
                     {
-                        config = config with { VrrpSyncGroups = config.VrrpSyncGroups.Add(Apply(new VrrpSyncGroup(groupName, node.Location), node, SyncGroup, c)) };
+                        config = config with { VrrpSyncGroups = config.VrrpSyncGroups.Add(Apply(new VrrpSyncGroup(groupName) { Location = node.Location }, node, SyncGroup, c)) };
                     }
 
                     break;
                 case "vrrp_instance":
                     if (Name(node, c) is { } instanceName)
                     {
-                        config = config with { VrrpInstances = config.VrrpInstances.Add(Apply(new VrrpInstance(instanceName, node.Location), node, Instance, c)) };
+                        config = config with { VrrpInstances = config.VrrpInstances.Add(Apply(new VrrpInstance(instanceName) { Location = node.Location }, node, Instance, c)) };
                     }
 
                     break;
                 case "virtual_server_group":
                     if (Name(node, c) is { } vsgName)
                     {
-                        config = config with { VirtualServerGroups = config.VirtualServerGroups.Add(BindVirtualServerGroup(new VirtualServerGroup(vsgName, node.Location), node, c)) };
+                        config = config with { VirtualServerGroups = config.VirtualServerGroups.Add(BindVirtualServerGroup(new VirtualServerGroup(vsgName) { Location = node.Location }, node, c)) };
                     }
 
                     break;
                 case "virtual_server":
                     if (VirtualServerTargetOf(node, c) is { } target)
                     {
-                        config = config with { VirtualServers = config.VirtualServers.Add(Apply(new VirtualServer(target, node.Location), node, VirtualServerTable, c)) };
+                        config = config with { VirtualServers = config.VirtualServers.Add(Apply(new VirtualServer(target) { Location = node.Location }, node, VirtualServerTable, c)) };
                     }
 
                     break;
@@ -184,7 +184,7 @@ internal static class ConfigBinder
             return null;
         }
 
-        var result = new LvsSyncDaemon(iface, n.Location);
+        var result = new LvsSyncDaemon(iface) { Location = n.Location };
         var i = 2;
         while (i < n.Words.Length)
         {
@@ -193,7 +193,7 @@ internal static class ConfigBinder
             switch (word)
             {
                 case "inst":
-                    result = Next("a vrrp_instance name") is { } inst ? result with { Instance = new NameReference(inst, n.Location) } : result;
+                    result = Next("a vrrp_instance name") is { } inst ? result with { Instance = new NameReference(inst) { Location = n.Location } } : result;
                     break;
                 case "id":
                     result = result with { SyncId = Next("a sync id") is { } id ? c.ParseInt(n, id, 0, 255) : null };
@@ -214,7 +214,7 @@ internal static class ConfigBinder
                     // "inst" may be omitted: a bare word in second place is the instance (keepalived's old syntax).
                     if (i == 3 && result.Instance is null)
                     {
-                        result = result with { Instance = new NameReference(word, n.Location) };
+                        result = result with { Instance = new NameReference(word) { Location = n.Location } };
                     }
                     else
                     {
@@ -332,7 +332,7 @@ internal static class ConfigBinder
 
     private static readonly Dictionary<string, Handler<VrrpSyncGroup>> SyncGroup = new(StringComparer.Ordinal)
     {
-        ["group"] = (g, n, c) => g with { Members = g.Members.AddRange(n.Children.SelectMany(line => line.Words.Select(w => new NameReference(w, line.Location)))) },
+        ["group"] = (g, n, c) => g with { Members = g.Members.AddRange(n.Children.SelectMany(line => line.Words.Select(w => new NameReference(w) { Location = line.Location }))) },
         ["track_interface"] = (g, n, c) => g with { TrackInterfaces = g.TrackInterfaces.AddRange(TrackInterfaces(n, c)) },
         ["track_script"] = (g, n, c) => g with { TrackScripts = g.TrackScripts.AddRange(TrackScripts(n, c)) },
         ["notify_master"] = (g, n, c) => g with { Notify = g.Notify with { Master = c.Script(n, true) ?? g.Notify.Master } },
@@ -353,7 +353,7 @@ internal static class ConfigBinder
                 c.Error(line, $"'{line.Words[0]}': track_interface takes 'reverse' only");
             }
 
-            yield return new TrackedInterface(line.Words[0], line.Location) { Weight = clause?.Weight, Reverse = clause?.Reverse == true };
+            yield return new TrackedInterface(line.Words[0]) { Location = line.Location, Weight = clause?.Weight, Reverse = clause?.Reverse == true };
         }
     }
 
@@ -362,7 +362,7 @@ internal static class ConfigBinder
         foreach (var line in block.Children)
         {
             var clause = c.WeightClause(line, 1, -253, 253);
-            yield return new TrackedScript(line.Words[0], line.Location) { Weight = clause?.Weight, Reverse = clause?.Reverse };
+            yield return new TrackedScript(line.Words[0]) { Location = line.Location, Weight = clause?.Weight, Reverse = clause?.Reverse };
         }
     }
 
@@ -422,7 +422,7 @@ internal static class ConfigBinder
         ["check_unicast_src"] = (v, n, c) => v with { CheckUnicastSource = c.Flag(n) },
         ["track_src_ip"] = (v, n, c) => v with { TrackSourceAddress = c.Flag(n) },
         ["dont_track_primary"] = (v, n, c) => v with { DontTrackPrimary = c.Flag(n) },
-        ["authentication"] = (v, n, c) => v with { Authentication = Apply(new VrrpAuthentication(null, null, n.Location), n, Authentication, c) },
+        ["authentication"] = (v, n, c) => v with { Authentication = Apply(new VrrpAuthentication(null, null) { Location = n.Location }, n, Authentication, c) },
         ["virtual_ipaddress"] = (v, n, c) => v with { VirtualAddresses = v.VirtualAddresses.AddRange(VirtualAddresses(n, c)) },
         ["virtual_ipaddress_excluded"] = (v, n, c) => v with { ExcludedVirtualAddresses = v.ExcludedVirtualAddresses.AddRange(VirtualAddresses(n, c)) },
         ["track_interface"] = (v, n, c) => v with { TrackInterfaces = v.TrackInterfaces.AddRange(TrackInterfaces(n, c)) },
@@ -513,7 +513,7 @@ internal static class ConfigBinder
                 continue;
             }
 
-            var peer = new UnicastPeer(address, line.Location);
+            var peer = new UnicastPeer(address) { Location = line.Location };
             for (var i = 1; i < line.Words.Length; i += 2)
             {
                 var value = c.Word(line, i + 1, $"a TTL after '{line.Words[i]}'");
@@ -555,7 +555,7 @@ internal static class ConfigBinder
             return null;
         }
 
-        var vip = new VirtualIpAddress(head.Address, line.Location) { PrefixLength = head.Prefix };
+        var vip = new VirtualIpAddress(head.Address) { Location = line.Location, PrefixLength = head.Prefix };
         var i = 1;
         string? Next(string option) => c.Word(line, i++, $"a value after '{option}'");
         while (i < line.Words.Length)
@@ -672,7 +672,7 @@ internal static class ConfigBinder
 
                 if (mark is not null)
                 {
-                    entries.Add(new VirtualServerGroupFirewallMark(mark.Value, family, line.Location));
+                    entries.Add(new VirtualServerGroupFirewallMark(mark.Value, family) { Location = line.Location });
                 }
 
                 continue;
@@ -683,11 +683,11 @@ internal static class ConfigBinder
             var port = line.Words.Length > 1 ? c.ParsePort(line, line.Words[1]) : null;
             if (range is { } r)
             {
-                entries.Add(new VirtualServerGroupAddressRange(r.First, r.Last, port, line.Location));
+                entries.Add(new VirtualServerGroupAddressRange(r.First, r.Last, port) { Location = line.Location });
             }
         }
 
-        return group with { Entries = entries.ToImmutable() };
+        return group with { Entries = new(entries.ToImmutable()) };
     }
 
     /// <summary>ADDR, A.B.C.D-E (last octet; IPv6: last group in hex), A.B.C.D-E.F.G.H, or A.B.C.D/NN.</summary>
@@ -840,7 +840,7 @@ internal static class ConfigBinder
             table[kind] = (r, n, c) =>
             {
                 c.AtMost(n, 1);
-                return r with { Checkers = r.Checkers.Add(Apply(create(n.Location), n, checkerTable, c)) };
+                return r with { Checkers = r.Checkers.Add(Apply(create() with { Location = n.Location }, n, checkerTable, c)) };
             };
         }
 
@@ -931,16 +931,16 @@ internal static class ConfigBinder
 
     // ---------------------------------------------------------------- checkers
 
-    private static readonly (string Kind, Func<SourceLocation, HealthCheck> Create)[] CheckerFactories =
+    private static readonly (string Kind, Func<HealthCheck> Create)[] CheckerFactories =
     [
-        ("TCP_CHECK", l => new TcpCheck(l)),
-        ("HTTP_GET", l => new HttpCheck(false, l)),
-        ("SSL_GET", l => new HttpCheck(true, l)),
-        ("MISC_CHECK", l => new MiscCheck(l)),
-        ("DNS_CHECK", l => new DnsCheck(l)),
-        ("SMTP_CHECK", l => new SmtpCheck(l)),
-        ("UDP_CHECK", l => new UdpCheck(l)),
-        ("PING_CHECK", l => new PingCheck(l)),
+        ("TCP_CHECK", () => new TcpCheck()),
+        ("HTTP_GET", () => new HttpCheck(false)),
+        ("SSL_GET", () => new HttpCheck(true)),
+        ("MISC_CHECK", () => new MiscCheck()),
+        ("DNS_CHECK", () => new DnsCheck()),
+        ("SMTP_CHECK", () => new SmtpCheck()),
+        ("UDP_CHECK", () => new UdpCheck()),
+        ("PING_CHECK", () => new PingCheck()),
     ];
 
     private static readonly Dictionary<string, Handler<HealthCheck>> CommonChecker = new(StringComparer.Ordinal)
@@ -983,7 +983,7 @@ internal static class ConfigBinder
         ["fast_recovery"] = (k, n, c) => Http(k) with { FastRecovery = c.Bool(n) ?? Http(k).FastRecovery },
         ["virtualhost"] = (k, n, c) => Http(k) with { Virtualhost = c.String(n, "a host name") ?? Http(k).Virtualhost },
         ["enable_sni"] = (k, n, c) => Http(k) with { EnableSni = c.Flag(n) },
-        ["url"] = (k, n, c) => Http(k) with { Urls = Http(k).Urls.Add(Apply(new HttpCheckUrl(n.Location), n, Url, c)) },
+        ["url"] = (k, n, c) => Http(k) with { Urls = Http(k).Urls.Add(Apply(new HttpCheckUrl { Location = n.Location }, n, Url, c)) },
     };
 
     private static readonly Dictionary<string, Handler<HealthCheck>> MiscChecker = new(StringComparer.Ordinal)
@@ -1025,7 +1025,7 @@ internal static class ConfigBinder
         ["max_reply_length"] = (k, n, c) => ((UdpCheck)k) with { MaxReplyLength = c.Int(n, 0, 65535) ?? ((UdpCheck)k).MaxReplyLength },
     };
 
-    private static ImmutableArray<byte>? Missing(ConfigNode n, BindContext c, string what)
+    private static EquatableArray<byte>? Missing(ConfigNode n, BindContext c, string what)
     {
         c.Error(n, $"'{n.WrittenKeyword}' needs {what}");
         return null;
@@ -1035,8 +1035,8 @@ internal static class ConfigBinder
     {
         IEnumerable<KeyValuePair<string, Handler<HealthCheck>>> entries = kind switch
         {
-            // MISC_CHECK has the timing options but no connection ones.
-            "MISC_CHECK" => CommonChecker.Concat(MiscChecker),
+            // MISC_CHECK has the timing options but no connection ones (misc_timeout stands for connect_timeout).
+            "MISC_CHECK" => CommonChecker.Where(e => e.Key != "connect_timeout").Concat(MiscChecker),
             "HTTP_GET" or "SSL_GET" => CommonChecker.Concat(ConnectionChecker).Concat(HttpChecker),
             "DNS_CHECK" => CommonChecker.Concat(ConnectionChecker).Concat(DnsChecker),
             "SMTP_CHECK" => CommonChecker.Concat(ConnectionChecker).Concat(SmtpChecker),
@@ -1185,7 +1185,7 @@ internal static class ConfigBinder
         ["virtualhost"] = (s, n, c) => s with { Virtualhost = c.String(n, "a host name") ?? s.Virtualhost },
         ["weight"] = (s, n, c) => s with { Weight = c.Int(n, 0, 65535) ?? s.Weight },
         ["real_server"] = (s, n, c) => EndpointOf(n, c) is { } endpoint
-            ? s with { RealServers = s.RealServers.Add(Apply(new RealServer(endpoint, n.Location), n, RealServerTable, c)) }
+            ? s with { RealServers = s.RealServers.Add(Apply(new RealServer(endpoint) { Location = n.Location }, n, RealServerTable, c)) }
             : s,
     };
 }

@@ -1,13 +1,10 @@
-using System.Collections.Immutable;
 using System.Net;
 
 namespace Kad.Config.Model;
 
 /// <summary><c>global_defs</c>. Null means "not written"; keepalived's defaults apply.</summary>
-public sealed record GlobalDefinitions
+public sealed record GlobalDefinitions : ConfigElement
 {
-    public SourceLocation? Location { get; init; }
-
     /// <summary><c>router_id</c> (default: the host name).</summary>
     public string? RouterId { get; init; }
 
@@ -110,7 +107,7 @@ public sealed record GarpSettings
 }
 
 /// <summary><c>lvs_sync_daemon INTERFACE [inst] VRRP_INSTANCE [id N] [maxlen N] [port N] [ttl N] [group ADDR]</c>.</summary>
-public sealed record LvsSyncDaemon(string Interface, SourceLocation Location)
+public sealed record LvsSyncDaemon(string Interface) : ConfigElement
 {
     /// <summary>The vrrp_instance whose state decides master/backup; null runs both daemons.</summary>
     public NameReference? Instance { get; init; }
@@ -144,10 +141,8 @@ public enum LvsFlushOnStop
 }
 
 /// <summary>The <c>SSL</c> block: client credentials for SSL_GET.</summary>
-public sealed record SslSettings
+public sealed record SslSettings : ConfigElement
 {
-    public SourceLocation? Location { get; init; }
-
     public string? Password { get; init; }
 
     /// <summary><c>ca</c>: CA file.</summary>
@@ -161,17 +156,17 @@ public sealed record SslSettings
 /// <summary>What kad read: every block it models, in file order.</summary>
 public sealed record KeepalivedConfig
 {
-    public GlobalDefinitions Global { get; init; } = new();
+    public GlobalDefinitions Global { get; init; } = new() { Location = SourceLocation.None };
 
     public SslSettings? Ssl { get; init; }
 
-    public ImmutableArray<VrrpScript> VrrpScripts { get; init; } = [];
+    public EquatableArray<VrrpScript> VrrpScripts { get; init; } = [];
 
-    public ImmutableArray<VrrpSyncGroup> VrrpSyncGroups { get; init; } = [];
+    public EquatableArray<VrrpSyncGroup> VrrpSyncGroups { get; init; } = [];
 
-    public ImmutableArray<VrrpInstance> VrrpInstances { get; init; } = [];
+    public EquatableArray<VrrpInstance> VrrpInstances { get; init; } = [];
 
-    public ImmutableArray<VirtualServerGroup> VirtualServerGroups { get; init; } = [];
+    public EquatableArray<VirtualServerGroup> VirtualServerGroups { get; init; } = [];
 
-    public ImmutableArray<VirtualServer> VirtualServers { get; init; } = [];
+    public EquatableArray<VirtualServer> VirtualServers { get; init; } = [];
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 
@@ -102,22 +101,22 @@ public sealed record VirtualServerGroupTarget(string Name) : VirtualServerTarget
 }
 
 /// <summary>One line of a <c>virtual_server_group</c>.</summary>
-public abstract record VirtualServerGroupEntry(SourceLocation Location);
+public abstract record VirtualServerGroupEntry : ConfigElement;
 
 /// <summary><c>ADDR [PORT]</c> or a range <c>A.B.C.D-E</c>, <c>A.B.C.D-E.F.G.H</c>, <c>A.B.C.D/NN</c> [PORT].</summary>
-public sealed record VirtualServerGroupAddressRange(IPAddress First, IPAddress Last, int? Port, SourceLocation Location) : VirtualServerGroupEntry(Location);
+public sealed record VirtualServerGroupAddressRange(IPAddress First, IPAddress Last, int? Port) : VirtualServerGroupEntry;
 
 /// <summary><c>fwmark N [inet|inet6]</c>.</summary>
-public sealed record VirtualServerGroupFirewallMark(uint Mark, AddressFamily? Family, SourceLocation Location) : VirtualServerGroupEntry(Location);
+public sealed record VirtualServerGroupFirewallMark(uint Mark, AddressFamily? Family) : VirtualServerGroupEntry;
 
 /// <summary><c>virtual_server_group NAME { ... }</c>.</summary>
-public sealed record VirtualServerGroup(string Name, SourceLocation Location)
+public sealed record VirtualServerGroup(string Name) : ConfigElement
 {
-    public ImmutableArray<VirtualServerGroupEntry> Entries { get; init; } = [];
+    public EquatableArray<VirtualServerGroupEntry> Entries { get; init; } = [];
 }
 
 /// <summary><c>virtual_server ... { ... }</c>.</summary>
-public sealed record VirtualServer(VirtualServerTarget Target, SourceLocation Location)
+public sealed record VirtualServer(VirtualServerTarget Target) : ConfigElement
 {
     /// <summary><c>lvs_sched</c> / <c>lb_algo</c> (default wlc, as ipvsadm).</summary>
     public string? Scheduler { get; init; }
@@ -182,7 +181,7 @@ public sealed record VirtualServer(VirtualServerTarget Target, SourceLocation Lo
     /// <summary><c>weight</c>: default weight for real servers (default 1).</summary>
     public int? Weight { get; init; }
 
-    public ImmutableArray<RealServer> RealServers { get; init; } = [];
+    public EquatableArray<RealServer> RealServers { get; init; } = [];
 }
 
 /// <summary>A real or sorry server's address and port.</summary>
@@ -192,7 +191,7 @@ public sealed record RealServerAddress(IPAddress Address, int? Port)
 }
 
 /// <summary><c>real_server ADDR [PORT] { ... }</c>.</summary>
-public sealed record RealServer(RealServerAddress Endpoint, SourceLocation Location)
+public sealed record RealServer(RealServerAddress Endpoint) : ConfigElement
 {
     /// <summary><c>weight</c> (default: the virtual server's weight, else 1).</summary>
     public int? Weight { get; init; }
@@ -219,7 +218,7 @@ public sealed record RealServer(RealServerAddress Endpoint, SourceLocation Locat
 
     public string? Virtualhost { get; init; }
 
-    public ImmutableArray<HealthCheck> Checkers { get; init; } = [];
+    public EquatableArray<HealthCheck> Checkers { get; init; } = [];
 }
 
 /// <summary>Connection options shared by the network checkers.</summary>
@@ -242,7 +241,7 @@ public sealed record CheckConnection
 }
 
 /// <summary>A checker block inside a real_server (TCP_CHECK, HTTP_GET...).</summary>
-public abstract record HealthCheck(SourceLocation Location)
+public abstract record HealthCheck : ConfigElement
 {
     /// <summary>The block name as keepalived spells it.</summary>
     public abstract string Kind { get; }
@@ -259,19 +258,19 @@ public abstract record HealthCheck(SourceLocation Location)
 }
 
 /// <summary><c>TCP_CHECK</c>.</summary>
-public sealed record TcpCheck(SourceLocation Location) : HealthCheck(Location)
+public sealed record TcpCheck : HealthCheck
 {
     public override string Kind => "TCP_CHECK";
 }
 
 /// <summary><c>PING_CHECK</c>.</summary>
-public sealed record PingCheck(SourceLocation Location) : HealthCheck(Location)
+public sealed record PingCheck : HealthCheck
 {
     public override string Kind => "PING_CHECK";
 }
 
 /// <summary><c>HTTP_GET</c> and <c>SSL_GET</c>.</summary>
-public sealed record HttpCheck(bool Tls, SourceLocation Location) : HealthCheck(Location)
+public sealed record HttpCheck(bool Tls) : HealthCheck
 {
     public override string Kind => Tls ? "SSL_GET" : "HTTP_GET";
 
@@ -286,14 +285,14 @@ public sealed record HttpCheck(bool Tls, SourceLocation Location) : HealthCheck(
     /// <summary><c>enable_sni</c> (SSL_GET).</summary>
     public bool EnableSni { get; init; }
 
-    public ImmutableArray<HttpCheckUrl> Urls { get; init; } = [];
+    public EquatableArray<HttpCheckUrl> Urls { get; init; } = [];
 }
 
 /// <summary>A status code or inclusive range from <c>status_code</c>.</summary>
 public readonly record struct StatusCodeRange(int From, int To);
 
 /// <summary>A <c>url { ... }</c> block.</summary>
-public sealed record HttpCheckUrl(SourceLocation Location)
+public sealed record HttpCheckUrl : ConfigElement
 {
     public string? Path { get; init; }
 
@@ -301,7 +300,7 @@ public sealed record HttpCheckUrl(SourceLocation Location)
     public string? Digest { get; init; }
 
     /// <summary><c>status_code</c> (default 200-299).</summary>
-    public ImmutableArray<StatusCodeRange> StatusCodes { get; init; } = [];
+    public EquatableArray<StatusCodeRange> StatusCodes { get; init; } = [];
 
     public string? Virtualhost { get; init; }
 
@@ -311,7 +310,7 @@ public sealed record HttpCheckUrl(SourceLocation Location)
     public bool RegexNoMatch { get; init; }
 
     /// <summary><c>regex_options</c>: PCRE2 option names.</summary>
-    public ImmutableArray<string> RegexOptions { get; init; } = [];
+    public EquatableArray<string> RegexOptions { get; init; } = [];
 
     public int? RegexMinOffset { get; init; }
 
@@ -319,7 +318,7 @@ public sealed record HttpCheckUrl(SourceLocation Location)
 }
 
 /// <summary><c>MISC_CHECK</c>.</summary>
-public sealed record MiscCheck(SourceLocation Location) : HealthCheck(Location)
+public sealed record MiscCheck : HealthCheck
 {
     public override string Kind => "MISC_CHECK";
 
@@ -338,7 +337,7 @@ public sealed record MiscCheck(SourceLocation Location) : HealthCheck(Location)
 }
 
 /// <summary><c>DNS_CHECK</c>.</summary>
-public sealed record DnsCheck(SourceLocation Location) : HealthCheck(Location)
+public sealed record DnsCheck : HealthCheck
 {
     public override string Kind => "DNS_CHECK";
 
@@ -350,7 +349,7 @@ public sealed record DnsCheck(SourceLocation Location) : HealthCheck(Location)
 }
 
 /// <summary><c>SMTP_CHECK</c>.</summary>
-public sealed record SmtpCheck(SourceLocation Location) : HealthCheck(Location)
+public sealed record SmtpCheck : HealthCheck
 {
     public override string Kind => "SMTP_CHECK";
 
@@ -358,12 +357,12 @@ public sealed record SmtpCheck(SourceLocation Location) : HealthCheck(Location)
 }
 
 /// <summary><c>UDP_CHECK</c>.</summary>
-public sealed record UdpCheck(SourceLocation Location) : HealthCheck(Location)
+public sealed record UdpCheck : HealthCheck
 {
     public override string Kind => "UDP_CHECK";
 
     /// <summary><c>payload</c>: the bytes to send; null means random.</summary>
-    public ImmutableArray<byte>? Payload { get; init; }
+    public EquatableArray<byte>? Payload { get; init; }
 
     /// <summary><c>require_reply</c> was written.</summary>
     public bool RequireReply { get; init; }

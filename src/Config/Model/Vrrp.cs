@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 
 namespace Kad.Config.Model;
@@ -21,14 +20,14 @@ public enum VrrpAuthType
 }
 
 /// <summary><c>authentication { auth_type ...; auth_pass ... }</c>.</summary>
-public sealed record VrrpAuthentication(VrrpAuthType? Type, string? Password, SourceLocation Location);
+public sealed record VrrpAuthentication(VrrpAuthType? Type, string? Password) : ConfigElement;
 
 /// <summary>
 /// One line of <c>virtual_ipaddress</c> / <c>virtual_ipaddress_excluded</c>:
 /// <c>ADDR[/MASK] [brd ADDR|+|-] [dev IF] [scope SCOPE] [label LABEL] [peer ADDR] [home] [-nodad] [mngtmpaddr]
 /// [noprefixroute] [autojoin] [no_track] [preferred_lft N|forever] [use_vmac]</c>.
 /// </summary>
-public sealed record VirtualIpAddress(IPAddress Address, SourceLocation Location)
+public sealed record VirtualIpAddress(IPAddress Address) : ConfigElement
 {
     /// <summary>The /MASK; null means a host address (/32 or /128).</summary>
     public int? PrefixLength { get; init; }
@@ -67,7 +66,7 @@ public sealed record VirtualIpAddress(IPAddress Address, SourceLocation Location
 }
 
 /// <summary>One line of <c>unicast_peer</c>: <c>ADDR [min_ttl N] [max_ttl N]</c>.</summary>
-public sealed record UnicastPeer(IPAddress Address, SourceLocation Location)
+public sealed record UnicastPeer(IPAddress Address) : ConfigElement
 {
     public int? MinTtl { get; init; }
 
@@ -75,7 +74,7 @@ public sealed record UnicastPeer(IPAddress Address, SourceLocation Location)
 }
 
 /// <summary>One line of <c>track_interface</c>: <c>IFNAME [weight W [reverse]]</c>.</summary>
-public sealed record TrackedInterface(string Name, SourceLocation Location)
+public sealed record TrackedInterface(string Name) : ConfigElement
 {
     /// <summary>Null or 0: a down interface puts the instance in FAULT; else the priority moves by this.</summary>
     public int? Weight { get; init; }
@@ -84,7 +83,7 @@ public sealed record TrackedInterface(string Name, SourceLocation Location)
 }
 
 /// <summary>One line of <c>track_script</c>: <c>NAME [weight W [reverse|noreverse]]</c>.</summary>
-public sealed record TrackedScript(string Name, SourceLocation Location)
+public sealed record TrackedScript(string Name) : ConfigElement
 {
     /// <summary>Null: the vrrp_script's own weight.</summary>
     public int? Weight { get; init; }
@@ -119,7 +118,7 @@ public sealed record VrrpNotifyScripts
 }
 
 /// <summary><c>vrrp_script NAME { ... }</c>: a check whose exit status tracking instances follow.</summary>
-public sealed record VrrpScript(string Name, SourceLocation Location)
+public sealed record VrrpScript(string Name) : ConfigElement
 {
     public ScriptCommand? Script { get; init; }
 
@@ -150,14 +149,14 @@ public sealed record VrrpScript(string Name, SourceLocation Location)
 }
 
 /// <summary><c>vrrp_sync_group NAME { ... }</c>.</summary>
-public sealed record VrrpSyncGroup(string Name, SourceLocation Location)
+public sealed record VrrpSyncGroup(string Name) : ConfigElement
 {
     /// <summary><c>group { ... }</c>: the member instances.</summary>
-    public ImmutableArray<NameReference> Members { get; init; } = [];
+    public EquatableArray<NameReference> Members { get; init; } = [];
 
-    public ImmutableArray<TrackedInterface> TrackInterfaces { get; init; } = [];
+    public EquatableArray<TrackedInterface> TrackInterfaces { get; init; } = [];
 
-    public ImmutableArray<TrackedScript> TrackScripts { get; init; } = [];
+    public EquatableArray<TrackedScript> TrackScripts { get; init; } = [];
 
     public VrrpNotifyScripts Notify { get; init; } = new();
 
@@ -166,7 +165,7 @@ public sealed record VrrpSyncGroup(string Name, SourceLocation Location)
 }
 
 /// <summary><c>vrrp_instance NAME { ... }</c>.</summary>
-public sealed record VrrpInstance(string Name, SourceLocation Location)
+public sealed record VrrpInstance(string Name) : ConfigElement
 {
     /// <summary><c>state</c> (default BACKUP).</summary>
     public VrrpInitialState? State { get; init; }
@@ -200,7 +199,7 @@ public sealed record VrrpInstance(string Name, SourceLocation Location)
     /// <summary><c>mcast_dst_ip</c> (default vrrp_mcast_group4/6).</summary>
     public IPAddress? MulticastDestination { get; init; }
 
-    public ImmutableArray<UnicastPeer> UnicastPeers { get; init; } = [];
+    public EquatableArray<UnicastPeer> UnicastPeers { get; init; } = [];
 
     /// <summary><c>unicast_peer</c> was written (even empty): the instance is unicast.</summary>
     public bool UnicastPeerBlock { get; init; }
@@ -222,13 +221,13 @@ public sealed record VrrpInstance(string Name, SourceLocation Location)
 
     public VrrpAuthentication? Authentication { get; init; }
 
-    public ImmutableArray<VirtualIpAddress> VirtualAddresses { get; init; } = [];
+    public EquatableArray<VirtualIpAddress> VirtualAddresses { get; init; } = [];
 
-    public ImmutableArray<VirtualIpAddress> ExcludedVirtualAddresses { get; init; } = [];
+    public EquatableArray<VirtualIpAddress> ExcludedVirtualAddresses { get; init; } = [];
 
-    public ImmutableArray<TrackedInterface> TrackInterfaces { get; init; } = [];
+    public EquatableArray<TrackedInterface> TrackInterfaces { get; init; } = [];
 
-    public ImmutableArray<TrackedScript> TrackScripts { get; init; } = [];
+    public EquatableArray<TrackedScript> TrackScripts { get; init; } = [];
 
     public VrrpNotifyScripts Notify { get; init; } = new();
 

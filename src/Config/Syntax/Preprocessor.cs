@@ -142,7 +142,7 @@ internal sealed class Preprocessor
                     continue;
                 }
 
-                var content = Decomment(raw, location, out var more);
+                var content = Decomment(raw, out var more);
                 if (content.Length == 0)
                 {
                     continue;
@@ -167,7 +167,7 @@ internal sealed class Preprocessor
                 continue;
             }
 
-            var line = Decomment(raw, location, out _);
+            var line = Decomment(raw, out _);
             if (line.Length == 0)
             {
                 continue;
@@ -187,10 +187,11 @@ internal sealed class Preprocessor
 
     /// <summary>
     /// Removes the comment and the leading and trailing blanks; "\#" and "\!" outside quotes become '#' and '!'.
+    /// (An unterminated quote is reported once, by the parser, when it splits the line into words.)
     /// <paramref name="continues"/> is set when the line ends with a lone backslash, which is kept (after removing
     /// blanks before it) for multi-line definitions to see.
     /// </summary>
-    private string Decomment(string line, SourceLocation location, out bool continues)
+    private static string Decomment(string line, out bool continues)
     {
         continues = false;
         var sb = new StringBuilder(line.Length);
@@ -235,11 +236,6 @@ internal sealed class Preprocessor
             }
 
             sb.Append(c);
-        }
-
-        if (quoted)
-        {
-            _diagnostics.Error(DiagnosticCodes.Syntax, location, "unterminated quote");
         }
 
         var text = sb.ToString().TrimEnd(' ', '\t');

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Kad.Config.Model;
@@ -16,10 +15,10 @@ internal static class ConfigValidator
 
     public static void Validate(KeepalivedConfig config, DiagnosticBag d)
     {
-        RequireUniqueNames(config.VrrpScripts, s => s.Name, s => s.Location, "vrrp_script", d);
-        RequireUniqueNames(config.VrrpSyncGroups, g => g.Name, g => g.Location, "vrrp_sync_group", d);
-        RequireUniqueNames(config.VrrpInstances, i => i.Name, i => i.Location, "vrrp_instance", d);
-        RequireUniqueNames(config.VirtualServerGroups, g => g.Name, g => g.Location, "virtual_server_group", d);
+        RequireUniqueNames(config.VrrpScripts, s => s.Name, "vrrp_script", d);
+        RequireUniqueNames(config.VrrpSyncGroups, g => g.Name, "vrrp_sync_group", d);
+        RequireUniqueNames(config.VrrpInstances, i => i.Name, "vrrp_instance", d);
+        RequireUniqueNames(config.VirtualServerGroups, g => g.Name, "virtual_server_group", d);
 
         var scripts = config.VrrpScripts.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var instances = config.VrrpInstances.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
@@ -60,24 +59,24 @@ internal static class ConfigValidator
         }
     }
 
-    private static void RequireUniqueNames<T>(ImmutableArray<T> items, Func<T, string> name, Func<T, SourceLocation> location, string what, DiagnosticBag d)
+    private static void RequireUniqueNames<T>(EquatableArray<T> items, Func<T, string> name, string what, DiagnosticBag d)
+        where T : ConfigElement
     {
         var first = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
         foreach (var item in items)
         {
-            if (!first.TryAdd(name(item), location(item)))
+            if (!first.TryAdd(name(item), item.Location))
             {
-                d.Error(DiagnosticCodes.Duplicate, location(item), $"{what} {name(item)} is already defined at {first[name(item)]}");
+                d.Error(DiagnosticCodes.Duplicate, item.Location, $"{what} {name(item)} is already defined at {first[name(item)]}");
             }
         }
     }
 
     /// <summary>The address family of an instance: its virtual addresses', else its peers' or source's, else IPv4.</summary>
     private static AddressFamily FamilyOf(VrrpInstance instance) =>
-        instance.VirtualAddresses.FirstOrDefault()?.Address.AddressFamily
-        ?? instance.UnicastPeers.FirstOrDefault()?.Address.AddressFamily
-        ?? instance.SourceAddress?.AddressFamily
-        ?? AddressFamily.InterNetwork;
+        !instance.VirtualAddresses.IsEmpty ? instance.VirtualAddresses[0].Address.AddressFamily
+        : !instance.UnicastPeers.IsEmpty ? instance.UnicastPeers[0].Address.AddressFamily
+        : instance.SourceAddress?.AddressFamily ?? AddressFamily.InterNetwork;
 
     private static int EffectiveVersion(VrrpInstance instance, GlobalDefinitions global) =>
         FamilyOf(instance) == AddressFamily.InterNetworkV6 ? 3 : instance.Version ?? global.VrrpVersion ?? 2;
