@@ -51,9 +51,10 @@ test: prereqs format-check build publish lab-drivers
 unit: build
 	dotnet test $(SLN) --no-build --filter "TestCategory!=Namespace&TestCategory!=Kernel"
 
-## demo: the LVS-DR story end to end in the kernel lab
+## demo: the LVS-DR story end to end in the kernel lab (DIRECTOR=keepalived for the reference daemon)
+DIRECTOR ?= kad
 demo: prereqs publish
-	tests/lab/kernel-lab --timeout 300 --file demo/lvs-dr-demo.sh:/lab/demo.sh -- sh /lab/demo.sh
+	tests/lab/kernel-lab --timeout 300 --file demo/lvs-dr-demo.sh:/lab/demo.sh -- env DIRECTOR=$(DIRECTOR) sh /lab/demo.sh
 
 ## bench: figures beside keepalived / ipvsadm, one BENCH line each
 bench: prereqs publish lab-drivers
