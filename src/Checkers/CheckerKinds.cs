@@ -32,13 +32,13 @@ public static class ProbeCatalog
         new(StringComparer.Ordinal)
         {
             [CheckerKinds.TcpCheck] = (o, t, timing, _) => o is TcpCheckOptions tcp ? new TcpProbe(tcp, t, timing) : null,
-            [CheckerKinds.HttpGet] = (o, t, timing, _) => o is HttpCheckOptions { UseTls: false } http ? new HttpProbe(http, t, timing) : null,
-            [CheckerKinds.SslGet] = (o, t, timing, _) => o is HttpCheckOptions { UseTls: true } https ? new HttpProbe(https, t, timing) : null,
+            [CheckerKinds.HttpGet] = (o, t, timing, time) => o is HttpCheckOptions { UseTls: false } http ? new HttpProbe(http, t, timing, time) : null,
+            [CheckerKinds.SslGet] = (o, t, timing, time) => o is HttpCheckOptions { UseTls: true } https ? new HttpProbe(https, t, timing, time) : null,
             [CheckerKinds.MiscCheck] = (o, _, timing, _) => o is MiscCheckOptions misc ? new MiscProbe(misc, timing) : null,
-            [CheckerKinds.DnsCheck] = (o, t, timing, time) => o is DnsCheckOptions dns ? new DnsProbe(dns, t, timing) : null,
+            [CheckerKinds.DnsCheck] = (o, t, timing, _) => o is DnsCheckOptions dns ? new DnsProbe(dns, t, timing) : null,
             [CheckerKinds.UdpCheck] = (o, t, timing, time) => o is UdpCheckOptions udp ? new UdpProbe(udp, t, timing, time) : null,
             [CheckerKinds.PingCheck] = (o, t, timing, _) => o is PingCheckOptions ping ? new PingProbe(ping, t, timing) : null,
-            [CheckerKinds.SmtpCheck] = (o, t, timing, _) => o is SmtpCheckOptions smtp ? new SmtpProbe(smtp, t, timing) : null,
+            [CheckerKinds.SmtpCheck] = (o, t, timing, time) => o is SmtpCheckOptions smtp ? new SmtpProbe(smtp, t, timing, time) : null,
         };
 
     /// <summary>

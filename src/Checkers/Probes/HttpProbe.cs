@@ -21,10 +21,12 @@ public sealed class HttpProbe : IHealthProbe
     private readonly IPEndPoint _target;
     private readonly CheckerTiming _timing;
     private readonly IReadOnlyList<HttpUrlOptions> _urls;
+    private readonly TimeProvider _timeProvider;
     private readonly Dictionary<HttpUrlOptions, BodyRegex> _regexes = new(ReferenceEqualityComparer.Instance);
 
-    public HttpProbe(HttpCheckOptions options, IPEndPoint target, CheckerTiming timing)
+    public HttpProbe(HttpCheckOptions options, IPEndPoint target, CheckerTiming timing, TimeProvider? timeProvider = null)
     {
+        _timeProvider = timeProvider ?? TimeProvider.System;
         _options = options;
         _target = target;
         _timing = timing;
@@ -52,7 +54,14 @@ public sealed class HttpProbe : IHealthProbe
 
     public string Target => $"{(_options.UseTls ? "https" : "http")} {_target}";
 
-    public TimeSpan AttemptTimeout => _timing.ConnectTimeout;
+    /// <summary>
+    /// connect_timeout bounds each step (connect, handshake, write, each read); the attempt as a whole is only
+    /// bounded loosely, as a safety net against a server trickling bytes forever.
+    /// </summary>
+    public TimeSpan AttemptTimeout => _timing.ConnectTimeout * (StepsPerUrlBound * _urls.Count);
+
+    /// <summary>connect, handshake, write, and a few reads: beyond this many timeouts per url something is wrong.</summary>
+    private const int StepsPerUrlBound = 8;
 
     public async ValueTask<ProbeResult> ProbeAsync(ProbeProgress progress, CancellationToken cancellationToken)
     {
@@ -75,68 +84,78 @@ public sealed class HttpProbe : IHealthProbe
     {
         var path = string.IsNullOrEmpty(url.Path) ? "/" : url.Path;
         var virtualHost = url.Virtualhost ?? _options.Virtualhost;
-        Socket socket;
-        progress.Step = $"connect ({path})";
+        using var deadline = new StepDeadline(_timing.ConnectTimeout, _timeProvider, cancellationToken);
+        var step = "connect";
         try
         {
-            socket = await ProbeSockets.ConnectTcpAsync(_options, _target, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            return ProbeResult.Down("connect", $"{path}: {ProbeSockets.Describe(ex)}");
-        }
-
-        using (socket)
-        {
-            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            Socket socket;
+            progress.Step = $"{step} ({path})";
             try
             {
-                if (_options.UseTls)
-                {
-                    progress.Step = $"tls handshake ({path})";
-                    var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                    stream = tls;
-                    var authentication = new SslClientAuthenticationOptions
-                    {
-                        // An empty name sends no SNI; keepalived sends the virtualhost only with enable_sni.
-                        TargetHost = _options.EnableSni && virtualHost is not null ? virtualHost : string.Empty,
-#pragma warning disable CA5359 // keepalived's SSL_GET checks liveness, not identity: it never verifies the certificate.
-                        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-#pragma warning restore CA5359
-                    };
-                    try
-                    {
-                        await tls.AuthenticateAsClientAsync(authentication, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException)
-                    {
-                        return ProbeResult.Down("tls handshake", $"{path}: {ex.Message}");
-                    }
-                }
+                socket = await ProbeSockets.ConnectTcpAsync(_options, _target, deadline.Next()).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                return ProbeResult.Down(step, $"{path}: {ProbeSockets.Describe(ex)}");
+            }
 
-                var step = "send request";
-                progress.Step = $"{step} ({path})";
-                var request = BuildRequest(path, virtualHost);
-                byte[] received;
+            using (socket)
+            {
+                Stream stream = new NetworkStream(socket, ownsSocket: false);
                 try
                 {
-                    await stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-                    await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    step = "read response";
-                    progress.Step = $"{step} ({path})";
-                    received = await ReadResponseAsync(stream, cancellationToken).ConfigureAwait(false);
-                }
-                catch (IOException ex)
-                {
-                    return ProbeResult.Down(step, $"{path}: {ex.Message}");
-                }
+                    if (_options.UseTls)
+                    {
+                        step = "tls handshake";
+                        progress.Step = $"{step} ({path})";
+                        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                        stream = tls;
+                        var authentication = new SslClientAuthenticationOptions
+                        {
+                            // An empty name sends no SNI; keepalived sends the virtualhost only with enable_sni.
+                            TargetHost = _options.EnableSni && virtualHost is not null ? virtualHost : string.Empty,
+#pragma warning disable CA5359 // keepalived's SSL_GET checks liveness, not identity: it never verifies the certificate.
+                            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+#pragma warning restore CA5359
+                        };
+                        try
+                        {
+                            await tls.AuthenticateAsClientAsync(authentication, deadline.Next()).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException)
+                        {
+                            return ProbeResult.Down(step, $"{path}: {ex.Message}");
+                        }
+                    }
 
-                return Judge(url, path, received, _regexes.GetValueOrDefault(url));
+                    step = "send request";
+                    progress.Step = $"{step} ({path})";
+                    var request = BuildRequest(path, virtualHost);
+                    byte[] received;
+                    try
+                    {
+                        await stream.WriteAsync(request, deadline.Next()).ConfigureAwait(false);
+                        await stream.FlushAsync(deadline.Next()).ConfigureAwait(false);
+                        step = "read response";
+                        progress.Step = $"{step} ({path})";
+                        received = await ReadResponseAsync(stream, deadline).ConfigureAwait(false);
+                    }
+                    catch (IOException ex)
+                    {
+                        return ProbeResult.Down(step, $"{path}: {ex.Message}");
+                    }
+
+                    return Judge(url, path, received, _regexes.GetValueOrDefault(url));
+                }
+                finally
+                {
+                    await stream.DisposeAsync().ConfigureAwait(false);
+                }
             }
-            finally
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
+        }
+        catch (OperationCanceledException) when (deadline.Expired)
+        {
+            return ProbeResult.Down(step, $"{path}: timed out after {deadline.PerStep.TotalSeconds:0.###} s during {step}");
         }
     }
 
@@ -194,13 +213,13 @@ public sealed class HttpProbe : IHealthProbe
     private static string FormatAddress(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 
-    private static async ValueTask<byte[]> ReadResponseAsync(Stream stream, CancellationToken cancellationToken)
+    private static async ValueTask<byte[]> ReadResponseAsync(Stream stream, StepDeadline deadline)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         while (buffer.Length < MaxResponseBytes)
         {
-            var read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+            var read = await stream.ReadAsync(chunk, deadline.Next()).ConfigureAwait(false);
             if (read == 0)
             {
                 break;

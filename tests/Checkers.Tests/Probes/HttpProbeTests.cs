@@ -128,6 +128,22 @@ public sealed class HttpProbeTests
     }
 
     [Test]
+    public async Task Check_SeveralSlowUrls_ConnectTimeoutIsPerStepNotPerCheck()
+    {
+        await using var server = new LoopbackHttpServer(_ =>
+        {
+            Thread.Sleep(600);
+            return (200, "slow but fine");
+        });
+        var options = Options(new HttpUrlOptions { Path = "/1" }, new HttpUrlOptions { Path = "/2" }, new HttpUrlOptions { Path = "/3" }) with { ConnectTimeout = TimeSpan.FromSeconds(1) };
+
+        var outcome = await ProbeHarness.CheckAsync(options, server.EndPoint);
+
+        Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
+        Assert.That(outcome.Latency, Is.GreaterThan(TimeSpan.FromSeconds(1.7)), "longer than connect_timeout in total");
+    }
+
+    [Test]
     public async Task Check_NotHttp_IsDownAtReadResponse()
     {
         await using var server = new LoopbackTcpServer(async (stream, token) =>

@@ -193,9 +193,10 @@ public sealed class DnsProbeTests
 
 public sealed class SmtpProbeTests
 {
-    private static LoopbackTcpServer Smtp(int greeting, List<string> commands, int heloReply = 250) => new(async (stream, token) =>
+    private static LoopbackTcpServer Smtp(int greeting, List<string> commands, int heloReply = 250, int replyDelayMs = 0) => new(async (stream, token) =>
     {
         var reader = new StreamReader(stream, Encoding.ASCII);
+        await Task.Delay(replyDelayMs, token);
         await stream.WriteAsync(Encoding.ASCII.GetBytes($"{greeting}-smtp.test ESMTP\r\n{greeting} ready\r\n"), token);
         while (await reader.ReadLineAsync(token) is { } line)
         {
@@ -204,6 +205,7 @@ public sealed class SmtpProbeTests
                 commands.Add(line);
             }
 
+            await Task.Delay(replyDelayMs, token);
             var reply = line.StartsWith("HELO", StringComparison.Ordinal) ? $"{heloReply} hello\r\n" : line == "QUIT" ? "221 bye\r\n" : "500 what\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(reply), token);
             if (line == "QUIT")
@@ -225,6 +227,17 @@ public sealed class SmtpProbeTests
 
         Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
         Assert.That(commands, Is.EqualTo(new[] { "HELO director.example", "QUIT" }));
+    }
+
+    [Test]
+    public async Task Check_SlowButSteadyServer_ConnectTimeoutIsPerReply()
+    {
+        await using var server = Smtp(220, [], replyDelayMs: 500);
+
+        var outcome = await ProbeHarness.CheckAsync(Options() with { ConnectTimeout = TimeSpan.FromSeconds(1) }, server.EndPoint);
+
+        Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
+        Assert.That(outcome.Latency, Is.GreaterThan(TimeSpan.FromSeconds(1.4)));
     }
 
     [Test]
