@@ -31,6 +31,18 @@ public sealed class HttpProbeTests
         Assert.That(server.Requests.Single(), Does.Contain($"Host: 127.0.0.1:{server.EndPoint.Port}\r\n"));
     }
 
+    [Test]
+    public async Task Check_Ipv6_HostHeaderInBrackets()
+    {
+        TcpProbeTests.LabPolicyForIpv6();
+        await using var server = new LoopbackHttpServer(_ => (200, "v6"), address: IPAddress.IPv6Loopback);
+
+        var outcome = await ProbeHarness.CheckAsync(Options(new HttpUrlOptions { Path = "/" }), server.EndPoint);
+
+        Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
+        Assert.That(server.Requests.Single(), Does.Contain($"Host: [::1]:{server.EndPoint.Port}\r\n"));
+    }
+
     [TestCase(503, null, false)]
     [TestCase(301, null, false)]
     [TestCase(503, "503", true)]
@@ -132,7 +144,7 @@ public sealed class HttpProbeTests
     {
         await using var server = new LoopbackHttpServer(_ =>
         {
-            Thread.Sleep(600);
+            Thread.Sleep(450);
             return (200, "slow but fine");
         });
         var options = Options(new HttpUrlOptions { Path = "/1" }, new HttpUrlOptions { Path = "/2" }, new HttpUrlOptions { Path = "/3" }) with { ConnectTimeout = TimeSpan.FromSeconds(1) };
@@ -140,7 +152,7 @@ public sealed class HttpProbeTests
         var outcome = await ProbeHarness.CheckAsync(options, server.EndPoint);
 
         Assert.That(outcome.Result.Success, Is.True, outcome.Result.Reason);
-        Assert.That(outcome.Latency, Is.GreaterThan(TimeSpan.FromSeconds(1.7)), "longer than connect_timeout in total");
+        Assert.That(outcome.Latency, Is.GreaterThan(TimeSpan.FromSeconds(1.3)), "longer than connect_timeout in total");
     }
 
     [Test]

@@ -85,7 +85,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly LoopbackTcpServer _server;
     private readonly X509Certificate2? _certificate;
 
-    public LoopbackHttpServer(Func<string, (int Status, string Body)> respond, X509Certificate2? certificate = null, bool chunked = false, bool hang = false)
+    public LoopbackHttpServer(Func<string, (int Status, string Body)> respond, X509Certificate2? certificate = null, bool chunked = false, bool hang = false, IPAddress? address = null)
     {
         _certificate = certificate;
         _server = new LoopbackTcpServer(async (network, token) =>
@@ -137,7 +137,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
             {
                 await ssl.ShutdownAsync();
             }
-        });
+        }, address);
     }
 
     public IPEndPoint EndPoint => _server.EndPoint;
