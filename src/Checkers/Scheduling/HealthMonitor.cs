@@ -24,6 +24,8 @@ public sealed class HealthMonitor : IAsyncDisposable
     private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
     private volatile Dictionary<RealServerKey, ServerEntry> _servers;
     private int _started;
+    private int _stopped;
+    private int _disposed;
 
     /// <summary>Builds the probes; throws <see cref="ArgumentException"/> listing every invalid checker.</summary>
     public HealthMonitor(IEnumerable<RealServerChecks> servers, TimeProvider? timeProvider = null, ILogger<HealthMonitor>? logger = null, Random? random = null)
@@ -55,6 +57,7 @@ public sealed class HealthMonitor : IAsyncDisposable
     /// <summary>Starts every checker loop; the first checks are spread over each checker's warmup.</summary>
     public void Start()
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException("already started");
@@ -123,6 +126,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         await _updating.WaitAsync().ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
             var previous = _servers;
             var next = Build(servers, previous);
             _servers = next;
@@ -152,17 +156,36 @@ public sealed class HealthMonitor : IAsyncDisposable
     /// <summary>Stops every loop, waits for checks in flight to end, and completes <see cref="Events"/>.</summary>
     public async Task StopAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var entry in _servers.Values)
+        // Waits for a reload in progress, so that nothing starts after the stop.
+        await _updating.WaitAsync().ConfigureAwait(false);
+        try
         {
-            await entry.StopAsync().ConfigureAwait(false);
-        }
+            if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            {
+                return;
+            }
 
-        _events.Writer.TryComplete();
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            foreach (var entry in _servers.Values)
+            {
+                await entry.StopAsync().ConfigureAwait(false);
+            }
+
+            _events.Writer.TryComplete();
+        }
+        finally
+        {
+            _updating.Release();
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _updating.Dispose();

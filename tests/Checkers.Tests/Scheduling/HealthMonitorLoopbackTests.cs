@@ -73,6 +73,25 @@ public sealed class HealthMonitorLoopbackTests
     }
 
     [Test]
+    public async Task StopAsync_ChecksHangingOnServers_ReturnsPromptly()
+    {
+        await using var server = new LoopbackHttpServer(_ => (200, "never sent"), hang: true);
+        var key = new RealServerKey("vs", IPAddress.Loopback, server.EndPoint.Port);
+        var http = new HttpCheckOptions { ConnectTimeout = TimeSpan.FromSeconds(30), Warmup = TimeSpan.Zero, Urls = [new HttpUrlOptions { Path = "/" }] };
+        var monitor = new HealthMonitor([new RealServerChecks(key, 1, [http])]);
+        monitor.Start();
+        Assert.That(SpinWait.SpinUntil(() => server.Requests.Count > 0, TimeSpan.FromSeconds(5)), Is.True, "the check is in flight");
+
+        var stopwatch = Stopwatch.StartNew();
+        await monitor.DisposeAsync();
+        await monitor.DisposeAsync(); // twice is harmless
+
+        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
+        Assert.That(monitor.Events.Completion.IsCompleted, Is.True);
+        Assert.ThrowsAsync<ObjectDisposedException>(() => monitor.UpdateAsync([]));
+    }
+
+    [Test]
     public async Task Monitor_ThousandTcpCheckers_AllUpWithoutAThreadEach()
     {
         await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
