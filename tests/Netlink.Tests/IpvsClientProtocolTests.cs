@@ -162,7 +162,8 @@ public sealed class IpvsClientProtocolTests
             ServiceMessage(r, Web),
             ServiceMessage(r, IpvsServiceKey.ForFirewallMark(3)),
             FakeReplies.Done(r),
-        ]) { OneReplyPerDatagram = true };
+        ])
+        { OneReplyPerDatagram = true };
         var client = new IpvsClient(transport, IpvsFamily);
 
         var services = client.GetServices();

@@ -46,4 +46,5 @@ internal static class SocketConstants
     public const int MSG_DONTWAIT = 0x40;      // linux/socket.h
 
     public const short POLLIN = 0x1;           // asm-generic/poll.h
+    public const short POLLOUT = 0x4;          // asm-generic/poll.h
 }

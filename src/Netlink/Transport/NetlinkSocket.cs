@@ -121,8 +121,8 @@ public sealed unsafe class NetlinkSocket : INetlinkTransport
 
                 if (errno == Errno.EAGAIN)
                 {
-                    // The kernel consumes requests synchronously; EAGAIN means our receive side is backed up.
-                    WaitReadable(TimeSpan.FromMilliseconds(10));
+                    // Send buffer momentarily full: wait until the kernel has consumed earlier datagrams.
+                    WaitFor(SocketConstants.POLLOUT, TimeSpan.FromMilliseconds(100));
                     continue;
                 }
 
@@ -161,7 +161,7 @@ public sealed unsafe class NetlinkSocket : INetlinkTransport
                 }
 
                 var left = deadline - Environment.TickCount64;
-                if (left <= 0 || !WaitReadable(TimeSpan.FromMilliseconds(left)))
+                if (left <= 0 || !WaitFor(SocketConstants.POLLIN, TimeSpan.FromMilliseconds(left)))
                 {
                     throw new TimeoutException($"no netlink reply within {timeout.TotalMilliseconds:0} ms");
                 }
@@ -171,13 +171,13 @@ public sealed unsafe class NetlinkSocket : INetlinkTransport
 
     public void Dispose() => _handle.Dispose();
 
-    private bool WaitReadable(TimeSpan timeout)
+    private bool WaitFor(short events, TimeSpan timeout)
     {
         var added = false;
         try
         {
             _handle.DangerousAddRef(ref added);
-            var poll = new PollFd { Fd = (int)_handle.DangerousGetHandle(), Events = SocketConstants.POLLIN };
+            var poll = new PollFd { Fd = (int)_handle.DangerousGetHandle(), Events = events };
             var ready = Libc.Poll(&poll, 1, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
             if (ready < 0)
             {
