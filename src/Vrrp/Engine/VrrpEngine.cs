@@ -39,6 +39,9 @@ public sealed record VrrpEngineOptions
 
     public IReadOnlyList<VrrpScriptSettings> Scripts { get; init; } = [];
 
+    /// <summary><c>vrrp_rt_priority</c>: SCHED_RR priority of the interface threads; null = normal scheduling.</summary>
+    public int? RealtimePriority { get; init; }
+
     /// <summary>How often <c>track_file</c> files are re-read.</summary>
     public TimeSpan TrackFilePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
@@ -155,7 +158,7 @@ public sealed class VrrpEngine : IAsyncDisposable
 
         foreach (var group in instances.GroupBy(i => i.Settings.Instance.Interface, StringComparer.Ordinal))
         {
-            var loop = new VrrpInterfaceLoop(group.Key, group.Select(g => g.Instance), _time, _loggers.CreateLogger<VrrpInterfaceLoop>(), _ports.OnThreadStart);
+            var loop = new VrrpInterfaceLoop(group.Key, group.Select(g => g.Instance), _time, _loggers.CreateLogger<VrrpInterfaceLoop>(), _ports.OnThreadStart, _options.RealtimePriority);
             _loops.Add(loop);
             foreach (var (settings, instance) in group)
             {

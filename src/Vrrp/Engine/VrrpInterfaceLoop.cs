@@ -38,14 +38,23 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
     private VrrpSocket? _socketV6;
     private AnnouncementSocket? _announcer;
     private volatile bool _stopping;
+    private readonly int? _realtimePriority;
 
     /// <summary>Where one instance's adverts go: prepared addresses, so sending allocates nothing.</summary>
     private sealed record Route(VrrpSocket Socket, byte[] Source, (SocketAddress To, byte[] Bytes)[] Destinations);
 
     /// <summary>Prepares the loop; nothing is opened until <see cref="Start"/>. <c>onThreadStart</c> runs first on the new
-    /// thread (a test enters a network namespace there, so the sockets are created inside it).</summary>
-    public VrrpInterfaceLoop(string interfaceName, IEnumerable<VrrpInstance> instances, TimeProvider? time = null, ILogger? logger = null, Action? onThreadStart = null)
+    /// thread (a test enters a network namespace there, so the sockets are created inside it). <c>realtimePriority</c>
+    /// (1..99, keepalived's <c>vrrp_rt_priority</c>) runs the thread under SCHED_RR so a loaded machine cannot delay
+    /// adverts and master-down timers behind ordinary threads; null keeps the normal scheduler.</summary>
+    public VrrpInterfaceLoop(string interfaceName, IEnumerable<VrrpInstance> instances, TimeProvider? time = null, ILogger? logger = null, Action? onThreadStart = null, int? realtimePriority = null)
     {
+        if (realtimePriority is < 1 or > 99)
+        {
+            throw new ArgumentOutOfRangeException(nameof(realtimePriority), "SCHED_RR priorities are 1..99");
+        }
+
+        _realtimePriority = realtimePriority;
         InterfaceName = interfaceName;
         _instances = [.. instances];
         _time = time ?? TimeProvider.System;
@@ -113,6 +122,7 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         try
         {
             _onThreadStart?.Invoke();
+            ApplySchedulingPolicy();
             Open();
             foreach (var instance in _instances)
             {
@@ -148,6 +158,23 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             _stopped.TrySetResult();
         }
     }
+
+    private void ApplySchedulingPolicy()
+    {
+        if (_realtimePriority is not { } priority)
+        {
+            return;
+        }
+
+        if (Interop.sched_setscheduler(0, Interop.SCHED_RR, &priority) != 0)
+        {
+            // Not fatal: without CAP_SYS_NICE the loop still runs, only without the guarantee.
+            _logger.LogWarning("{Interface}: cannot set SCHED_RR priority {Priority}: errno {Errno}", InterfaceName, priority, Marshal.GetLastPInvokeError());
+        }
+    }
+
+    /// <summary>The calling thread's scheduling policy (SCHED_OTHER 0, SCHED_RR 2): lets a test check the interface thread.</summary>
+    public static int CurrentThreadSchedulingPolicy() => Interop.sched_getscheduler(0);
 
     private void Open()
     {
@@ -286,6 +313,24 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
     private void FireDueTimers()
     {
         var now = _time.GetTimestamp();
+        if (!AnyDue(now))
+        {
+            return;
+        }
+
+        // A timer is due, but this thread may have been descheduled (load, GC) since it last read the sockets: an
+        // advert that arrived meanwhile must reset the master-down timer before it is allowed to fire.
+        if (_socketV4 is not null)
+        {
+            Drain(_socketV4);
+        }
+
+        if (_socketV6 is not null)
+        {
+            Drain(_socketV6);
+        }
+
+        now = _time.GetTimestamp();
         foreach (var instance in _instances)
         {
             if (instance.NextDeadline <= now)
@@ -293,6 +338,19 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
                 instance.OnTimer();
             }
         }
+    }
+
+    private bool AnyDue(long now)
+    {
+        foreach (var instance in _instances)
+        {
+            if (instance.NextDeadline <= now)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void RunCommands()

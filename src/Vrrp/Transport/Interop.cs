@@ -126,3 +126,17 @@ internal static unsafe partial class Interop
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int ppoll(PollFd* fds, nuint count, Timespec* timeout, void* signalMask);
 }
+
+internal static unsafe partial class Interop
+{
+    // <sched.h>
+    internal const int SCHED_OTHER = 0;
+    internal const int SCHED_RR = 2;
+
+    /// <summary>With pid 0, applies to the calling thread only (Linux schedules threads individually).</summary>
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int sched_setscheduler(int pid, int policy, int* param);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int sched_getscheduler(int pid);
+}

@@ -10,10 +10,27 @@ internal sealed unsafe class Wakeup : IDisposable
 
     public int Fd => _fd.Value;
 
+    /// <summary>Wakes the poller; after disposal does nothing (never writes to a closed, possibly reused, descriptor).</summary>
     public void Signal()
     {
-        ulong one = 1;
-        Interop.write(_fd.Value, &one, sizeof(ulong));
+        var added = false;
+        try
+        {
+            _fd.DangerousAddRef(ref added);
+            ulong one = 1;
+            Interop.write(_fd.Value, &one, sizeof(ulong));
+        }
+        catch (ObjectDisposedException)
+        {
+            // the loop has exited; nothing to wake
+        }
+        finally
+        {
+            if (added)
+            {
+                _fd.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Resets the counter after a wake-up.</summary>

@@ -151,7 +151,7 @@ public class KadLabTests
 
         Assert.That(KeepalivedInteropTests.WaitUntil(() => b.Instance.State == VrrpState.Master && a.Instance.State == VrrpState.Backup, TimeSpan.FromSeconds(10)), Is.True,
             $"a={a.Instance.State} b={b.Instance.State}");
-        Assert.That(a.Instance.AdvertsReceived, Is.GreaterThan(0));
+        Assert.That(KeepalivedInteropTests.WaitUntil(() => a.Instance.AdvertsReceived > 0, TimeSpan.FromSeconds(3)), Is.True, "A hears B's unicast adverts");
         b.Loop.Stop(TimeSpan.FromSeconds(5));
 
         Assert.That(KeepalivedInteropTests.WaitUntil(() => HasAddress(lab, nsA, Vip), TimeSpan.FromSeconds(3)), Is.True);
@@ -208,6 +208,33 @@ public class KadLabTests
             Assert.That(measuredB.Allocated, Is.Zero, "master thread (sending adverts)");
             Assert.That(measuredA.Received, Is.GreaterThanOrEqualTo(3));
             Assert.That(measuredB.Sent, Is.GreaterThanOrEqualTo(3));
+        }
+    }
+
+    [Test]
+    public void RealtimePriority_InterfaceThread_RunsUnderSchedRr()
+    {
+        using var lab = new NamespaceLab();
+        var (nsA, _, _) = Topology(lab);
+        var instance = new VrrpInstance(new VrrpInstanceOptions
+        {
+            Name = "VI_1",
+            Interface = "eth0",
+            VirtualRouterId = 60,
+            VirtualAddresses = [VirtualAddress.Host(Vip)],
+        }, TimeProvider.System, new LabAddressPort(nsA));
+        using var loop = new VrrpInterfaceLoop("eth0", [instance], onThreadStart: () => Netns.Enter(nsA), realtimePriority: 10);
+        loop.Start();
+        Assert.That(loop.Started.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        var policy = new TaskCompletionSource<int>();
+
+        loop.Post(() => policy.SetResult(VrrpInterfaceLoop.CurrentThreadSchedulingPolicy()));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(policy.Task.Wait(TimeSpan.FromSeconds(3)), Is.True);
+            Assert.That(policy.Task.Result, Is.EqualTo(2), "SCHED_RR");
+            Assert.That(VrrpInterfaceLoop.CurrentThreadSchedulingPolicy(), Is.Zero, "only the interface thread changed");
         }
     }
 

@@ -82,6 +82,7 @@ internal sealed class FrameSniffer : IDisposable
     private readonly Socket _socket;
     private readonly Thread _thread;
     private readonly List<byte[]> _frames = [];
+    private readonly List<long> _times = [];
     private volatile bool _stop;
 
     public FrameSniffer(string ns)
@@ -100,6 +101,23 @@ internal sealed class FrameSniffer : IDisposable
                 return [.. _frames];
             }
         }
+    }
+
+    /// <summary>Stopwatch timestamp of the first frame after <paramref name="since"/> matching <paramref name="predicate"/>.</summary>
+    public long? FirstAfter(long since, Func<byte[], bool> predicate)
+    {
+        lock (_frames)
+        {
+            for (var i = 0; i < _frames.Count; i++)
+            {
+                if (_times[i] >= since && predicate(_frames[i]))
+                {
+                    return _times[i];
+                }
+            }
+        }
+
+        return null;
     }
 
     public bool WaitFor(Func<byte[], bool> predicate, TimeSpan timeout) =>
@@ -128,9 +146,11 @@ internal sealed class FrameSniffer : IDisposable
             try
             {
                 var length = _socket.Receive(buffer);
+                var at = System.Diagnostics.Stopwatch.GetTimestamp();
                 lock (_frames)
                 {
                     _frames.Add(buffer[..length]);
+                    _times.Add(at);
                 }
             }
             catch (SocketException)
