@@ -31,6 +31,7 @@ internal sealed class IpvsCases(IpvsClient client)
             ["ipvs_fwmark_ipv6"] = FwmarkIpv6,
             ["ipvs_forwarding_nat_dr_tun"] = Forwarding,
             ["ipvs_tunnel_gue_gre"] = TunnelTypes,
+            ["ipvs_mixed_family_tunnel"] = MixedFamily,
             ["ipvs_thresholds"] = Thresholds,
             ["ipvs_edit_service_and_destination"] = Edit,
             ["ipvs_delete_destination_and_service"] = Delete,
@@ -212,6 +213,19 @@ internal sealed class IpvsCases(IpvsClient client)
         "-a -t 10.0.0.1:80 -r 10.0.1.4:80 -i --tun-type gue --tun-port 6080 --tun-csum -w 1",
         "-a -t 10.0.0.1:80 -r 10.0.1.5:80 -i --tun-type gre -w 1",
         "-a -t 10.0.0.1:80 -r 10.0.1.6:80 -i --tun-type gue --tun-port 5555 --tun-remcsum -w 1");
+
+    /// <summary>An IPv6 real server behind an IPv4 service: allowed with tunnelling only (ADDR_FAMILY differs).</summary>
+    private void MixedFamily()
+    {
+        SameAsIpvsadm(
+            new Table((new IpvsService(Web, "rr"), [Dest("2001:db8::9", 80, IpvsForwardingMethod.Tunnel), Dest("10.0.1.3", 80, IpvsForwardingMethod.Tunnel)])),
+            "-A -t 10.0.0.1:80 -s rr",
+            "-a -t 10.0.0.1:80 -r [2001:db8::9]:80 -i -w 1",
+            "-a -t 10.0.0.1:80 -r 10.0.1.3:80 -i -w 1");
+        client.AddService(new IpvsService(Web, "rr"));
+        Expect(() => client.AddDestination(Web, Dest("2001:db8::9", 80, IpvsForwardingMethod.Masquerade)), Errno.EINVAL);
+        Reset();
+    }
 
     private void Thresholds() => SameAsIpvsadm(
         new Table((new IpvsService(Web, "lc"), [Dest("10.0.1.1", 80, IpvsForwardingMethod.Masquerade, 3) with { UpperThreshold = 100, LowerThreshold = 10 }])),

@@ -23,6 +23,7 @@ public static class LabCaseNames
         "ipvs_fwmark_ipv6",
         "ipvs_forwarding_nat_dr_tun",
         "ipvs_tunnel_gue_gre",
+        "ipvs_mixed_family_tunnel",
         "ipvs_thresholds",
         "ipvs_edit_service_and_destination",
         "ipvs_delete_destination_and_service",
