@@ -45,7 +45,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _random = random ?? new Random();
         _probeFactory = probeFactory;
-        _servers = Build(servers, current: []);
+        _servers = Plan(servers, current: []).ToDictionary(p => p.Entry.Key, p => p.Entry);
     }
 
     /// <summary>Transitions only: a checker's health changing, or a server's dynamic weight changing.</summary>
@@ -87,7 +87,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         {
             lock (entry.Gate)
             {
-                var checkers = entry.Runners.Select((runner, i) => new CheckerSnapshot(entry.Names[i], runner.Probe.Target, entry.State.CheckerHealth(i))).ToList();
+                var checkers = entry.Loops.Select((loop, i) => new CheckerSnapshot($"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i))).ToList();
                 snapshot.Add(new ServerSnapshot(entry.Key, entry.State.ServerHealth, entry.State.Weight, IsSuspended(entry.Key.VirtualServer), checkers));
             }
         }
@@ -116,10 +116,10 @@ public sealed class HealthMonitor : IAsyncDisposable
     }
 
     /// <summary>
-    /// Applies a new configuration (reload). A server with the same checkers keeps its loops and health (a new
-    /// weight is taken over); a server whose checkers changed starts afresh, as a new one does; a server no longer
-    /// listed stops and publishes nothing more. Throws <see cref="ArgumentException"/> listing every invalid
-    /// checker, having changed nothing.
+    /// Applies a new configuration (reload), as keepalived compares checkers: a checker whose options did not change
+    /// keeps running with its health (even if other checkers of its server changed); a new or changed checker
+    /// starts afresh; a checker or server no longer listed stops and publishes nothing more; a new weight is taken
+    /// over. Throws <see cref="ArgumentException"/> listing every invalid checker, having changed nothing.
     /// </summary>
     public async Task UpdateAsync(IEnumerable<RealServerChecks> servers)
     {
@@ -128,24 +128,53 @@ public sealed class HealthMonitor : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
             var previous = _servers;
-            var next = Build(servers, previous);
-            _servers = next;
-            var stopped = previous.Values.Where(old => !next.TryGetValue(old.Key, out var kept) || !ReferenceEquals(kept, old)).ToList();
-            var started = next.Values.Where(e => !previous.TryGetValue(e.Key, out var old) || !ReferenceEquals(old, e)).ToList();
-            foreach (var entry in stopped)
+            var plans = Plan(servers, previous);
+            var next = new Dictionary<RealServerKey, ServerEntry>();
+            var fresh = new List<CheckerLoop>();
+            foreach (var plan in plans)
             {
-                await entry.StopAsync().ConfigureAwait(false);
+                var entry = plan.Entry;
+                next.Add(entry.Key, entry);
+                if (plan.Unchanged)
+                {
+                    lock (entry.Gate)
+                    {
+                        entry.State.ConfiguredWeight = plan.Weight;
+                    }
+
+                    continue;
+                }
+
+                for (var i = 0; i < entry.Loops.Length; i++)
+                {
+                    if (plan.Carried[i] is { } loop)
+                    {
+                        MoveLoop(loop, entry, i);
+                    }
+                    else
+                    {
+                        fresh.Add(entry.Loops[i]);
+                    }
+                }
+            }
+
+            _servers = next;
+            var running = new HashSet<CheckerLoop>(next.Values.SelectMany(e => e.Loops), ReferenceEqualityComparer.Instance);
+            var stopping = previous.Values.SelectMany(e => e.Loops).Where(l => !running.Contains(l)).ToList();
+            foreach (var loop in stopping)
+            {
+                await loop.StopAsync().ConfigureAwait(false);
             }
 
             if (Volatile.Read(ref _started) != 0)
             {
-                foreach (var entry in started)
+                foreach (var loop in fresh)
                 {
-                    StartLoops(entry);
+                    StartLoop(loop);
                 }
             }
 
-            _logger.LogInformation("checkers reloaded: {Kept} servers kept, {Started} started, {Stopped} stopped", next.Count - started.Count, started.Count, stopped.Count);
+            _logger.LogInformation("checkers reloaded: {Kept} kept, {Started} started, {Stopped} stopped", next.Values.Sum(e => e.Loops.Length) - fresh.Count, fresh.Count, stopping.Count);
         }
         finally
         {
@@ -166,9 +195,9 @@ public sealed class HealthMonitor : IAsyncDisposable
             }
 
             await _stopping.CancelAsync().ConfigureAwait(false);
-            foreach (var entry in _servers.Values)
+            foreach (var loop in _servers.Values.SelectMany(e => e.Loops))
             {
-                await entry.StopAsync().ConfigureAwait(false);
+                await loop.StopAsync().ConfigureAwait(false);
             }
 
             _events.Writer.TryComplete();
@@ -191,87 +220,133 @@ public sealed class HealthMonitor : IAsyncDisposable
         _updating.Dispose();
     }
 
-    /// <summary>Creates entries for <paramref name="servers"/>, reusing those of <paramref name="current"/> whose checkers are unchanged.</summary>
-    private Dictionary<RealServerKey, ServerEntry> Build(IEnumerable<RealServerChecks> servers, Dictionary<RealServerKey, ServerEntry> current)
+    /// <summary>What a reload does to one server: its entry, and for each checker the running loop it keeps (or null).</summary>
+    /// <param name="Entry">The server's entry after the reload.</param>
+    /// <param name="Carried">Per checker of a new entry: the running loop it takes over, or null for a fresh one.</param>
+    /// <param name="Unchanged">The entry is the current one, untouched (its loops keep running as they are).</param>
+    /// <param name="Weight">The configured weight after the reload.</param>
+    private sealed record ServerPlan(ServerEntry Entry, CheckerLoop?[] Carried, bool Unchanged, int Weight);
+
+    /// <summary>
+    /// Works out the servers for <paramref name="servers"/> against <paramref name="current"/> without touching
+    /// anything running: unchanged servers keep their entry; others get a new entry in which checkers equal to a
+    /// current one will take over that one's loop.
+    /// </summary>
+    private List<ServerPlan> Plan(IEnumerable<RealServerChecks> servers, Dictionary<RealServerKey, ServerEntry> current)
     {
         var errors = new List<string>();
-        var built = new Dictionary<RealServerKey, ServerEntry>();
+        var plans = new List<ServerPlan>();
+        var seen = new HashSet<RealServerKey>();
         foreach (var server in servers)
         {
-            if (built.ContainsKey(server.Server))
+            if (!seen.Add(server.Server))
             {
                 errors.Add($"{server.Server}: listed twice");
                 continue;
             }
 
-            if (current.TryGetValue(server.Server, out var existing) && existing.Checks.Checkers.SequenceEqual(server.Checkers))
+            current.TryGetValue(server.Server, out var existing);
+            if (existing is not null && existing.Checks.Checkers.SequenceEqual(server.Checkers))
             {
-                lock (existing.Gate)
-                {
-                    existing.State.ConfiguredWeight = server.Weight;
-                }
-
-                built.Add(server.Server, existing);
+                plans.Add(new ServerPlan(existing, new CheckerLoop?[existing.Loops.Length], Unchanged: true, server.Weight));
                 continue;
             }
 
-            var runners = new List<CheckerRunner>();
-            var names = new List<string>();
+            var unused = existing?.Loops.ToList() ?? [];
+            var loops = new List<CheckerLoop>();
+            var carried = new List<CheckerLoop?>();
             for (var i = 0; i < server.Checkers.Count; i++)
             {
                 var options = server.Checkers[i];
-                IHealthProbe probe;
-                if (_probeFactory is not null)
+                if (unused.FirstOrDefault(l => l.Options.Equals(options)) is { } same)
                 {
-                    probe = _probeFactory(server.Server, options);
-                }
-                else if (!ProbeCatalog.TryCreate(options, server.Server, _timeProvider, out probe, out var error))
-                {
-                    errors.Add($"{server.Server}: checker {i + 1}: {error}");
+                    unused.Remove(same);
+                    loops.Add(same);
+                    carried.Add(same);
                     continue;
                 }
 
-                var name = $"{options.Kind}#{i}";
-                var logAll = options.LogAllFailures ?? false;
-                var key = server.Server;
-                runners.Add(new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider, (failed, attempt) =>
-                    _logger.Log(
-                        logAll ? LogLevel.Information : LogLevel.Debug,
-                        "{Server} {Checker} attempt {Attempt} failed at {Step}: {Reason}; retrying",
-                        key,
-                        name,
-                        attempt,
-                        failed.FailedStep,
-                        failed.Reason)));
-                names.Add(name);
+                if (CreateLoop(server.Server, options, i, out var error) is { } loop)
+                {
+                    loops.Add(loop);
+                    carried.Add(null);
+                }
+                else
+                {
+                    errors.Add($"{server.Server}: checker {i + 1}: {error}");
+                }
             }
 
-            var state = new RealServerHealthState(server.Weight, [.. runners.Select(r => r.Timing.Alpha)]);
-            built.Add(server.Server, new ServerEntry(server, runners, names, state, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token)));
+            var state = new RealServerHealthState(server.Weight, [.. loops.Select(l => l.Runner.Timing.Alpha)]);
+            plans.Add(new ServerPlan(new ServerEntry(server, [.. loops], state), [.. carried], Unchanged: false, server.Weight));
         }
 
         if (errors.Count > 0)
         {
-            foreach (var entry in built.Values.Where(e => !current.ContainsValue(e)))
+            foreach (var loop in plans.Where(p => !p.Unchanged).SelectMany(p => p.Entry.Loops.Where((_, i) => p.Carried[i] is null)))
             {
-                entry.Stopping.Dispose();
+                loop.Dispose();
             }
 
             throw new ArgumentException("invalid checkers:" + Environment.NewLine + string.Join(Environment.NewLine, errors), nameof(servers));
         }
 
-        return built;
+        return plans;
+    }
+
+    private CheckerLoop? CreateLoop(RealServerKey server, CheckerOptions options, int index, out string? error)
+    {
+        IHealthProbe probe;
+        error = null;
+        if (_probeFactory is not null)
+        {
+            probe = _probeFactory(server, options);
+        }
+        else if (!ProbeCatalog.TryCreate(options, server, _timeProvider, out probe, out error))
+        {
+            return null;
+        }
+
+        var name = $"{options.Kind}#{index}";
+        var logAll = options.LogAllFailures ?? false;
+        var runner = new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider, (failed, attempt) =>
+            _logger.Log(
+                logAll ? LogLevel.Information : LogLevel.Debug,
+                "{Server} {Checker} attempt {Attempt} failed at {Step}: {Reason}; retrying",
+                server,
+                name,
+                attempt,
+                failed.FailedStep,
+                failed.Reason));
+        return new CheckerLoop(options, runner, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+    }
+
+    /// <summary>Routes a running loop's results to its place in a new entry, with its health carried over.</summary>
+    private static void MoveLoop(CheckerLoop loop, ServerEntry target, int index)
+    {
+        var from = loop.Entry!;
+        lock (from.Gate)
+        {
+            lock (target.Gate)
+            {
+                target.State.CarryOver(index, from.State.CheckerHealth(loop.Index), from.State.DynamicWeight(loop.Index));
+                loop.Route(target, index);
+            }
+        }
     }
 
     private void StartLoops(ServerEntry entry)
     {
-        for (var i = 0; i < entry.Runners.Count; i++)
+        foreach (var loop in entry.Loops)
         {
-            var checker = i;
-            var runner = entry.Runners[i];
-            var firstDelay = StartSchedule.FirstDelay(runner.Timing, _random);
-            entry.Loops.Add(runner.RunAsync(firstDelay, outcome => Record(entry, checker, outcome), () => IsSuspended(entry.Key.VirtualServer), entry.Stopping.Token));
+            StartLoop(loop);
         }
+    }
+
+    private void StartLoop(CheckerLoop loop)
+    {
+        var firstDelay = StartSchedule.FirstDelay(loop.Runner.Timing, _random);
+        loop.Task = loop.Runner.RunAsync(firstDelay, outcome => Record(loop, outcome), () => IsSuspended(loop.Entry!.Key.VirtualServer), loop.Stopping.Token);
     }
 
     private bool IsSuspended(string virtualServer)
@@ -282,85 +357,106 @@ public sealed class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private Health Record(ServerEntry server, int checker, CheckOutcome outcome)
+    private Health Record(CheckerLoop loop, CheckOutcome outcome)
     {
         var result = outcome.Result;
-        lock (server.Gate)
+        while (true)
         {
-            // A server removed by a reload while this check ran publishes nothing more.
-            if (server.Stopped)
+            var server = loop.Entry!;
+            lock (server.Gate)
             {
-                return server.State.CheckerHealth(checker);
-            }
-
-            if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
-            {
-                if (!result.Success)
+                if (!ReferenceEquals(loop.Entry, server))
                 {
-                    _logger.Log(
-                        server.Checks.Checkers[checker].LogAllFailures == true ? LogLevel.Information : LogLevel.Debug,
-                        "{Server} {Checker} still failing at {Step}: {Reason}",
-                        server.Key,
-                        server.Names[checker],
-                        result.FailedStep,
-                        result.Reason);
+                    continue; // moved by a reload meanwhile: report to its new server
                 }
 
-                return server.State.CheckerHealth(checker);
-            }
+                var checker = loop.Index;
+                // A checker stopped by a reload while this check ran publishes nothing more.
+                if (loop.Stopped)
+                {
+                    return server.State.CheckerHealth(checker);
+                }
 
-            var current = server.State.CheckerHealth(checker);
-            var healthEvent = new HealthEvent(
-                server.Key,
-                server.Names[checker],
-                previous,
-                current,
-                server.State.ServerHealth,
-                server.State.Weight,
-                result.FailedStep,
-                result.Reason,
-                outcome.Latency,
-                _timeProvider.GetUtcNow());
-            _events.Writer.TryWrite(healthEvent);
-            _logger.LogInformation(
-                "{Server} {Checker} {Previous} -> {Current} ({Reason}; {Target}, {Attempts} attempt(s)); server {ServerHealth}, weight {Weight}",
-                server.Key,
-                server.Names[checker],
-                previous,
-                current,
-                result.Reason,
-                server.Runners[checker].Probe.Target,
-                outcome.Attempts,
-                healthEvent.ServerHealth,
-                healthEvent.ServerWeight);
-            return current;
+                return Publish(server, loop, checker, outcome, result);
+            }
         }
     }
 
-    private sealed class ServerEntry(RealServerChecks checks, IReadOnlyList<CheckerRunner> runners, IReadOnlyList<string> names, RealServerHealthState state, CancellationTokenSource stopping)
+    private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result)
     {
-        public RealServerKey Key => checks.Server;
+        var name = $"{loop.Options.Kind}#{checker}";
+        if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
+        {
+            if (!result.Success)
+            {
+                _logger.Log(
+                    loop.Options.LogAllFailures == true ? LogLevel.Information : LogLevel.Debug,
+                    "{Server} {Checker} still failing at {Step}: {Reason}",
+                    server.Key,
+                    name,
+                    result.FailedStep,
+                    result.Reason);
+            }
 
-        public RealServerChecks Checks => checks;
+            return server.State.CheckerHealth(checker);
+        }
 
-        public IReadOnlyList<CheckerRunner> Runners => runners;
+        var current = server.State.CheckerHealth(checker);
+        var healthEvent = new HealthEvent(
+            server.Key,
+            name,
+            previous,
+            current,
+            server.State.ServerHealth,
+            server.State.Weight,
+            result.FailedStep,
+            result.Reason,
+            outcome.Latency,
+            _timeProvider.GetUtcNow());
+        _events.Writer.TryWrite(healthEvent);
+        _logger.LogInformation(
+            "{Server} {Checker} {Previous} -> {Current} ({Reason}; {Target}, {Attempts} attempt(s)); server {ServerHealth}, weight {Weight}",
+            server.Key,
+            name,
+            previous,
+            current,
+            result.Reason,
+            loop.Runner.Probe.Target,
+            outcome.Attempts,
+            healthEvent.ServerHealth,
+            healthEvent.ServerWeight);
+        return current;
+    }
 
-        public IReadOnlyList<string> Names => names;
+    /// <summary>One checker's loop; survives a reload that leaves its options unchanged, moving to the new entry.</summary>
+    private sealed class CheckerLoop(CheckerOptions options, CheckerRunner runner, CancellationTokenSource stopping) : IDisposable
+    {
+        public CheckerOptions Options => options;
 
-        public RealServerHealthState State => state;
+        public CheckerRunner Runner => runner;
 
         public CancellationTokenSource Stopping => stopping;
 
-        public List<Task> Loops { get; } = [];
+        public Task? Task { get; set; }
 
-        public Lock Gate { get; } = new();
+        /// <summary>Where results go; changed only with the gates of both the old and the new entry held.</summary>
+        public ServerEntry? Entry { get; private set; }
 
-        /// <summary>Set (under <see cref="Gate"/>) once the entry is being stopped; results after that are dropped.</summary>
+        public int Index { get; private set; }
+
+        /// <summary>Set under the entry's gate once stopping; results after that are dropped.</summary>
         public bool Stopped { get; private set; }
+
+        public void Route(ServerEntry entry, int index)
+        {
+            Entry = entry;
+            Index = index;
+        }
 
         public async Task StopAsync()
         {
-            lock (Gate)
+            var entry = Entry!;
+            lock (entry.Gate)
             {
                 if (Stopped)
                 {
@@ -371,16 +467,49 @@ public sealed class HealthMonitor : IAsyncDisposable
                 stopping.Cancel();
             }
 
-            try
+            if (Task is { } task)
             {
-                await Task.WhenAll(Loops).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The normal way for the loops to end.
+                try
+                {
+                    await task.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The normal way for a loop to end.
+                }
             }
 
             stopping.Dispose();
         }
+
+        public void Dispose() => stopping.Dispose();
+    }
+
+    private sealed class ServerEntry
+    {
+        public ServerEntry(RealServerChecks checks, CheckerLoop[] loops, RealServerHealthState state)
+        {
+            Checks = checks;
+            Loops = loops;
+            State = state;
+            for (var i = 0; i < loops.Length; i++)
+            {
+                // A fresh loop belongs here from the start; a carried one is moved here under both gates.
+                if (loops[i].Entry is null)
+                {
+                    loops[i].Route(this, i);
+                }
+            }
+        }
+
+        public RealServerKey Key => Checks.Server;
+
+        public RealServerChecks Checks { get; }
+
+        public CheckerLoop[] Loops { get; }
+
+        public RealServerHealthState State { get; }
+
+        public Lock Gate { get; } = new();
     }
 }

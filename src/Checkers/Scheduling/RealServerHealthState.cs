@@ -26,6 +26,16 @@ public sealed class RealServerHealthState
 
     public Health CheckerHealth(int checker) => _checkers[checker];
 
+    /// <summary>The weight a misc_dynamic checker last asked for, if any.</summary>
+    public int? DynamicWeight(int checker) => _dynamicWeights[checker];
+
+    /// <summary>Takes over a checker's state from before a reload (the checker itself did not change).</summary>
+    public void CarryOver(int checker, Health health, int? dynamicWeight)
+    {
+        _checkers[checker] = health;
+        _dynamicWeights[checker] = dynamicWeight;
+    }
+
     /// <summary>
     /// Down if any checker is down; up only when every checker is up; unknown otherwise (keepalived keeps such a
     /// server in service). A server without checkers is up.

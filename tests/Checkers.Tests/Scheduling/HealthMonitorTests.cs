@@ -417,6 +417,44 @@ public sealed class HealthMonitorTests
     }
 
     [Test]
+    public async Task UpdateAsync_OneCheckerOfAServerChanged_TheOtherKeepsLoopAndHealth()
+    {
+        var kept = Tcp(delayLoop: 5, alpha: true);
+        var old = Tcp(delayLoop: 5);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [kept, old]));
+        StartWithoutContext(monitor);
+        Drain(monitor);
+        var keptAttempts = _probes[kept].AttemptTimes.Count;
+
+        var added = Tcp(delayLoop: 5, connectTimeout: 2);
+        await monitor.UpdateAsync([new RealServerChecks(Server, 1, [added, Tcp(delayLoop: 5, alpha: true)])]);
+        Assert.That(monitor.Snapshot().Single().Checkers.Select(c => c.Health), Is.EqualTo(new[] { Health.Up, Health.Up }), "the new one has run once (warmup 0); the kept one is still up, alpha not applied again");
+        Advance(5);
+
+        Assert.That(_probes[old].AttemptTimes, Has.Count.EqualTo(1), "the dropped checker stopped");
+        Assert.That(_probes[kept].AttemptTimes, Has.Count.EqualTo(keptAttempts + 1), "the kept checker kept its rhythm");
+        var events = Drain(monitor);
+        Assert.That(events.Select(e => e.Checker), Is.EqualTo(new[] { "TCP_CHECK#0" }), "only the new checker's first result; the kept one reports under its new position without a transition");
+    }
+
+    [Test]
+    public async Task UpdateAsync_KeptCheckerMovedPosition_ReportsUnderNewPosition()
+    {
+        var kept = Tcp(delayLoop: 5, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [kept]));
+        StartWithoutContext(monitor);
+        Drain(monitor);
+
+        await monitor.UpdateAsync([new RealServerChecks(Server, 1, [Tcp(delayLoop: 5, connectTimeout: 2), Tcp(delayLoop: 5, retry: 0)])]);
+        Drain(monitor);
+        _probes[kept].Answer = _ => ProbeResult.Down("connect", "refused");
+        Advance(5);
+
+        var down = Drain(monitor).Single();
+        Assert.That((down.Checker, down.Previous, down.Current, down.ServerHealth), Is.EqualTo(("TCP_CHECK#1", Health.Up, Health.Down, Health.Down)));
+    }
+
+    [Test]
     public async Task UpdateAsync_RemovedServer_StopsAndAddedServerStarts()
     {
         var other = Server with { Port = 81 };
@@ -441,7 +479,7 @@ public sealed class HealthMonitorTests
         await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
         StartWithoutContext(monitor);
 
-        Assert.ThrowsAsync<ArgumentException>(() => monitor.UpdateAsync([new RealServerChecks(Server, 1, [tcp]), new RealServerChecks(Server, 2, [tcp])]));
+        Assert.ThrowsAsync<ArgumentException>(() => monitor.UpdateAsync([new RealServerChecks(Server, 5, [tcp]), new RealServerChecks(Server, 2, [tcp])]));
         Advance(5);
 
         Assert.That(monitor.GetServer(Server), Is.EqualTo((Health.Up, 1)));
