@@ -73,6 +73,44 @@ public sealed class HealthMonitorLoopbackTests
     }
 
     [Test]
+    public async Task UpdateAsync_RepeatedReloadsWhileChecking_EndsConsistent()
+    {
+        await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
+        RealServerChecks Server(int i, int timeoutSeconds) => new(
+            new RealServerKey($"vs{i}", IPAddress.Loopback, server.EndPoint.Port),
+            1,
+            [
+                new TcpCheckOptions { DelayLoop = TimeSpan.FromMilliseconds(50), Warmup = TimeSpan.FromMilliseconds(50) },
+                new TcpCheckOptions { DelayLoop = TimeSpan.FromMilliseconds(50), Warmup = TimeSpan.FromMilliseconds(50), ConnectTimeout = TimeSpan.FromSeconds(timeoutSeconds) },
+            ]);
+        await using var monitor = new HealthMonitor(Enumerable.Range(0, 40).Select(i => Server(i, 1)));
+        monitor.Start();
+
+        for (var round = 0; round < 20; round++)
+        {
+            // Alternate: change the second checker of every server, drop and re-add a slice of servers.
+            var count = round % 2 == 0 ? 30 : 40;
+            await monitor.UpdateAsync(Enumerable.Range(0, count).Select(i => Server(i, 1 + (round % 2))));
+            await Task.Delay(20);
+        }
+
+        await monitor.UpdateAsync(Enumerable.Range(0, 40).Select(i => Server(i, 1)));
+        var deadline = Stopwatch.StartNew();
+        while (monitor.Snapshot().Any(s => s.Health != Health.Up) && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        var snapshot = monitor.Snapshot();
+        Assert.That(snapshot, Has.Count.EqualTo(40));
+        Assert.That(snapshot.Select(s => s.Health), Has.All.EqualTo(Health.Up));
+        while (monitor.Events.TryRead(out var e))
+        {
+            Assert.That(e.Current, Is.Not.EqualTo(Health.Down), $"no check failed: {e}");
+        }
+    }
+
+    [Test]
     public async Task StopAsync_ChecksHangingOnServers_ReturnsPromptly()
     {
         await using var server = new LoopbackHttpServer(_ => (200, "never sent"), hang: true);
