@@ -8,7 +8,6 @@ internal static class CliCommandLine
 {
     public static RootCommand Build(TextWriter output, TextWriter error)
     {
-        _ = error;
         var root = new RootCommand("dotnet-kad: ask a running kad what it is doing, and check configurations offline");
         foreach (var option in root.Options.Where(o => o is VersionOption).ToList())
         {
@@ -17,6 +16,8 @@ internal static class CliCommandLine
 
         var version = new Option<bool>("--version", "-v") { Description = "Print the version and exit" };
         root.Options.Add(version);
+        root.Subcommands.Add(StatusCommand.Create(output, error));
+        root.Subcommands.Add(ReloadCommand.Create(output, error));
         root.SetAction(result =>
         {
             if (result.GetValue(version))

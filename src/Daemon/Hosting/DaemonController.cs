@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Kad.Config;
+using Kad.Config.Model;
+using Kad.Control;
+using Kad.Daemon.Systemd;
+using Microsoft.Extensions.Logging;
+
+namespace Kad.Daemon.Hosting;
+
+/// <summary>
+/// The running configuration and everything that changes it: the first load, reloads (SIGHUP or the status socket),
+/// and the status snapshot. Reloads are serialised; a configuration with errors is refused before anything is touched.
+/// </summary>
+internal sealed partial class DaemonController(
+    KadArguments arguments,
+    IEnumerable<IDaemonHalf> halves,
+    ISystemdNotifier notifier,
+    TimeProvider time,
+    ILogger<DaemonController> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly IReadOnlyList<IDaemonHalf> _halves = [.. halves];
+    private KeepalivedConfig? _config;
+    private string _configHash = "";
+    private ReloadResult? _lastReload;
+
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+
+    public IReadOnlyList<IDaemonHalf> Halves => _halves;
+
+    /// <summary>Reads and validates the configuration; logs every diagnostic. Null when it has errors.</summary>
+    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load()
+    {
+        string hash;
+        try
+        {
+            hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(arguments.ConfigFile)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogUnreadable(arguments.ConfigFile, e.Message);
+            return (null, "", [$"{arguments.ConfigFile}: {e.Message}"]);
+        }
+
+        var result = KeepalivedConfigLoader.Load(arguments.ConfigFile);
+        var lines = new List<string>();
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            var text = diagnostic.ToString();
+            lines.Add(text);
+            if (diagnostic.IsError)
+            {
+                LogConfigError(text);
+            }
+            else
+            {
+                LogConfigWarning(text);
+            }
+        }
+
+        return (result.HasErrors ? null : result.Config, hash, lines);
+    }
+
+    /// <summary>First start: load (a bad file stops the daemon) and bring every enabled half up.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var (config, hash, _) = Load();
+        if (config is null)
+        {
+            throw new InvalidOperationException($"configuration {arguments.ConfigFile} has errors; not starting");
+        }
+
+        _config = config;
+        _configHash = hash;
+        notifier.Notify(SystemdMessages.Status("starting"));
+        foreach (var half in _halves)
+        {
+            await half.StartAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+
+        LogStarted(arguments.ConfigFile, string.Join(", ", _halves.Select(h => h.Name)));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var half in _halves.Reverse())
+        {
+            try
+            {
+                await half.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogStopFailed(e, half.Name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reload: parse and validate first; with errors the running configuration stays and the reason is logged and
+    /// returned. Otherwise each half applies only the difference, between RELOADING=1 and READY=1.
+    /// </summary>
+    public async Task<ReloadResult> ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            LogReloading(arguments.ConfigFile);
+            var (config, hash, diagnostics) = Load();
+            if (config is null)
+            {
+                var refused = new ReloadResult(time.GetUtcNow(), false, "configuration has errors; the running configuration is kept", [], diagnostics);
+                LogReloadRefused(arguments.ConfigFile);
+                _lastReload = refused;
+                return refused;
+            }
+
+            notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
+            var started = Stopwatch.GetTimestamp();
+            var changes = new List<string>();
+            try
+            {
+                foreach (var half in _halves)
+                {
+                    changes.AddRange(await half.ApplyAsync(config, cancellationToken).ConfigureAwait(false));
+                }
+
+                _config = config;
+                _configHash = hash;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogReloadFailed(e);
+                var failed = new ReloadResult(time.GetUtcNow(), false, "reload failed while applying: " + e.Message, changes, diagnostics);
+                _lastReload = failed;
+                return failed;
+            }
+            finally
+            {
+                notifier.Notify(SystemdMessages.Ready + "\n" + SystemdMessages.Status(StatusLine()));
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var summary = changes.Count == 0 ? "applied: nothing changed" : $"applied: {changes.Count} change(s) in {elapsed.TotalMilliseconds:F0} ms";
+            LogReloaded(summary);
+            var result = new ReloadResult(time.GetUtcNow(), true, summary, changes, diagnostics);
+            _lastReload = result;
+            return result;
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    public void Dispose() => _reloading.Dispose();
+
+    public DaemonStatus Status()
+    {
+        var parts = new StatusParts();
+        foreach (var half in _halves)
+        {
+            half.AddStatus(parts);
+        }
+
+        var now = time.GetUtcNow();
+        var info = new DaemonInfo(BuildInfo.Version, Environment.ProcessId, StartedAt, (now - StartedAt).TotalSeconds, arguments.ConfigFile, _configHash, _lastReload);
+        return new DaemonStatus(info, parts.Instances, parts.VirtualServers);
+    }
+
+    /// <summary>The statistics lines of the halves (for the SIGUSR2 dump).</summary>
+    public IReadOnlyList<string> StatsLines()
+    {
+        var parts = new StatusParts();
+        foreach (var half in _halves)
+        {
+            half.AddStatus(parts);
+        }
+
+        return parts.StatsLines;
+    }
+
+    /// <summary>systemd's STATUS= text: how many instances are master, how many virtual servers run.</summary>
+    public string StatusLine()
+    {
+        var status = Status();
+        var masters = status.Instances.Count(i => i.State == "MASTER");
+        return $"{masters}/{status.Instances.Count} VRRP instances master, {status.VirtualServers.Count} virtual servers";
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read configuration {File}: {Reason}")]
+    private partial void LogUnreadable(string file, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Diagnostic}")]
+    private partial void LogConfigError(string diagnostic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Diagnostic}")]
+    private partial void LogConfigWarning(string diagnostic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started with {File} ({Halves})")]
+    private partial void LogStarted(string file, string halves);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Stopping {Half} failed")]
+    private partial void LogStopFailed(Exception error, string half);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reloading {File}")]
+    private partial void LogReloading(string file);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reload refused: {File} has errors; keeping the running configuration")]
+    private partial void LogReloadRefused(string file);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed while applying")]
+    private partial void LogReloadFailed(Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary}")]
+    private partial void LogReloaded(string summary);
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using Kad.Config.Model;
+using Kad.Control;
+using Kad.Daemon.Lvs;
+using Kad.Netlink.Ipvs;
+using Microsoft.Extensions.Logging;
+
+namespace Kad.Daemon.Hosting;
+
+/// <summary>
+/// The checkers-and-IPVS half (keepalived's --check process) as the host sees it: the reconciler's
+/// <see cref="LvsService"/> over the IPVS netlink client. IPVS is opened only once the configuration has a
+/// virtual_server, so a VRRP-only director does not need the ip_vs module.
+/// </summary>
+internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaemonHalf, IDisposable
+{
+    private IpvsClient? _client;
+    private LvsService? _service;
+
+    public string Name => "lvs";
+
+    public Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.VirtualServers.IsEmpty ? Task.CompletedTask : StartServiceAsync(config, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (_service is null)
+        {
+            if (config.VirtualServers.IsEmpty)
+            {
+                return [];
+            }
+
+            await StartServiceAsync(config, cancellationToken).ConfigureAwait(false);
+            return [string.Create(CultureInfo.InvariantCulture, $"lvs: started with {config.VirtualServers.Length} virtual server(s)")];
+        }
+
+        var before = _service.GetStatus().TotalOperations;
+        await _service.ReloadAsync(LvsConfigMapper.Map(config), cancellationToken).ConfigureAwait(false);
+        var operations = _service.GetStatus().TotalOperations - before;
+        return operations == 0 ? [] : [string.Create(CultureInfo.InvariantCulture, $"lvs: {operations} IPVS operation(s)")];
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_service is not null)
+        {
+            await _service.StopAsync(cancellationToken).ConfigureAwait(false);
+            await _service.DisposeAsync().ConfigureAwait(false);
+            _service = null;
+        }
+
+        _client?.Dispose();
+        _client = null;
+    }
+
+    /// <summary>Releases the IPVS socket if the host is torn down without a stop (a failed start).</summary>
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _client = null;
+    }
+
+    public void AddStatus(StatusParts parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (_service is null)
+        {
+            return;
+        }
+
+        var status = _service.GetStatus();
+        foreach (var server in status.VirtualServers)
+        {
+            parts.VirtualServers.Add(new VirtualServerStatus(
+                server.Name,
+                "-",
+                "-",
+                server.Services.Count > 0,
+                server.QuorumUp ?? true,
+                [.. server.RealServers.Select(r => new RealServerStatus(
+                    r.Endpoint,
+                    r.Health.ToString(),
+                    r.Weight,
+                    r.KernelWeight is { } w ? (int)w : null,
+                    null,
+                    null,
+                    null,
+                    r.ActiveConnections,
+                    0,
+                    0,
+                    0,
+                    0))]));
+        }
+
+        parts.StatsLines.Add(string.Create(CultureInfo.InvariantCulture,
+            $"LVS reconciler: passes {status.Passes}, operations {status.TotalOperations}, failures {status.TotalFailures}, last pass {status.LastReconcile:u}"));
+    }
+
+    private async Task StartServiceAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+    {
+        _client = IpvsClient.Open();
+        _service = new LvsService(new NetlinkIpvsTable(_client), timeProvider: time, loggerFactory: loggers);
+        await _service.StartAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,230 @@
+using System.Globalization;
+using Kad.Config.Model;
+using Kad.Control;
+using Kad.Daemon.Hosting;
+using Kad.Netlink.Route;
+using Kad.Vrrp.Engine;
+using Kad.Vrrp.StateMachine;
+using Kad.Vrrp.Tracking;
+using Microsoft.Extensions.Logging;
+using EngineInstance = Kad.Vrrp.Engine.VrrpInstance;
+
+namespace Kad.Daemon.Vrrp;
+
+/// <summary>
+/// The VRRP half: one <see cref="VrrpEngine"/> per unit (sync group, or lone instance), the rtnetlink address port and
+/// link-state source they share, and per-instance transition counts for the status socket. A reload stops only the
+/// units whose configuration changed and starts only new or changed ones; the others keep running untouched.
+/// </summary>
+internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time) : IDaemonHalf, IDisposable
+{
+    private readonly ILogger _logger = loggers.CreateLogger<VrrpHalf>();
+    private readonly Dictionary<string, RunningUnit> _running = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private RtnetlinkClient? _client;
+    private RtnetlinkLinkStateSource? _links;
+    private IVirtualAddressPort? _addresses;
+
+    public string Name => "vrrp";
+
+    public async Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+    {
+        _client = RtnetlinkClient.Open();
+        _addresses = new RtnetlinkAddressPort(_client, loggers.CreateLogger<RtnetlinkAddressPort>());
+        _links = new RtnetlinkLinkStateSource(loggers.CreateLogger<RtnetlinkLinkStateSource>());
+        _links.Start();
+        foreach (var unit in VrrpOptionsMapper.Units(config))
+        {
+            await StartUnitAsync(unit, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+    {
+        var wanted = VrrpOptionsMapper.Units(config);
+        List<VrrpUnit> running;
+        lock (_gate)
+        {
+            running = [.. _running.Values.Select(r => r.Unit)];
+        }
+
+        var plan = VrrpReloadPlan.Compute(running, wanted);
+        foreach (var key in plan.Removed.Concat(plan.Changed))
+        {
+            await StopUnitAsync(key).ConfigureAwait(false);
+        }
+
+        var byKey = wanted.ToDictionary(u => u.Key, StringComparer.Ordinal);
+        foreach (var key in plan.Added.Concat(plan.Changed))
+        {
+            await StartUnitAsync(byKey[key], cancellationToken).ConfigureAwait(false);
+        }
+
+        LogPlan(plan.Kept.Count, plan.Added.Count, plan.Changed.Count, plan.Removed.Count);
+        return plan.Describe();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        List<string> keys;
+        lock (_gate)
+        {
+            keys = [.. _running.Keys];
+        }
+
+        await Task.WhenAll(keys.Select(StopUnitAsync)).ConfigureAwait(false);
+        if (_links is not null)
+        {
+            await _links.DisposeAsync().ConfigureAwait(false);
+            _links = null;
+        }
+
+        _client?.Dispose();
+        _client = null;
+    }
+
+    /// <summary>Releases the netlink sockets if the host is torn down without a stop (a failed start).</summary>
+    public void Dispose()
+    {
+        _links?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _links = null;
+        _client?.Dispose();
+        _client = null;
+    }
+
+    public void AddStatus(StatusParts parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        List<RunningUnit> units;
+        lock (_gate)
+        {
+            units = [.. _running.Values];
+        }
+
+        foreach (var unit in units)
+        {
+            foreach (var (instance, stats) in unit.Instances)
+            {
+                parts.Instances.Add(Status(instance, stats));
+                parts.StatsLines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"VRRP instance {instance.Name}: adverts received {instance.AdvertsReceived}, sent {instance.AdvertsSent}, became master {instance.BecameMaster}, transitions {stats.Transitions}, dropped {instance.Drops.Total}"));
+            }
+        }
+    }
+
+    internal static VrrpInstanceStatus Status(EngineInstance instance, InstanceStats stats)
+    {
+        var options = instance.Options;
+        return new VrrpInstanceStatus(
+            instance.Name,
+            options.Interface,
+            options.VirtualRouterId,
+            (int)options.Version,
+            StateWord(instance.State),
+            options.Priority,
+            instance.Priority,
+            instance.State == VrrpState.Master ? instance.SourceAddress?.ToString() : null,
+            [.. options.VirtualAddresses.Concat(options.ExcludedAddresses).Select(a => a.ToString())],
+            stats.Transitions,
+            stats.LastTransition,
+            instance.Drops.Snapshot().Where(d => d.Value > 0).ToDictionary(d => d.Key.ToString(), d => d.Value, StringComparer.Ordinal));
+    }
+
+    internal static string StateWord(VrrpState state) => state switch
+    {
+        VrrpState.Master => "MASTER",
+        VrrpState.Backup => "BACKUP",
+        VrrpState.Fault => "FAULT",
+        _ => "INIT",
+    };
+
+    private async Task StartUnitAsync(VrrpUnit unit, CancellationToken cancellationToken)
+    {
+        var runner = new ProcessScriptRunner();
+        var notify = new NotifyDispatcher(unit.Notify, runner, loggers.CreateLogger<NotifyDispatcher>());
+        var engine = new VrrpEngine(unit.Options, new VrrpEnginePorts(_addresses!, notify, runner, _links), time, loggers);
+        var instances = new List<(EngineInstance, InstanceStats)>();
+        foreach (var instance in engine.Instances)
+        {
+            var stats = new InstanceStats(time);
+            instance.StateChanged += (i, change) =>
+            {
+                stats.Record();
+                LogTransition(i.Name, StateWord(change.From), StateWord(change.To), change.Reason);
+            };
+            instances.Add((instance, stats));
+        }
+
+        try
+        {
+            await engine.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            await notify.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _running[unit.Key] = new RunningUnit(unit, engine, notify, instances);
+        }
+
+        LogStarted(unit.Key);
+    }
+
+    private async Task StopUnitAsync(string key)
+    {
+        RunningUnit? unit;
+        lock (_gate)
+        {
+            if (!_running.Remove(key, out unit))
+            {
+                return;
+            }
+        }
+
+        await unit.Engine.DisposeAsync().ConfigureAwait(false);
+        await unit.Notify.DisposeAsync().ConfigureAwait(false);
+        LogStopped(key);
+    }
+
+    private sealed record RunningUnit(VrrpUnit Unit, VrrpEngine Engine, NotifyDispatcher Notify, IReadOnlyList<(EngineInstance Instance, InstanceStats Stats)> Instances);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP_Instance({Name}) {From} -> {To} ({Reason})")]
+    private partial void LogTransition(string name, string from, string to, VrrpTransitionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} started")]
+    private partial void LogStarted(string unit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} stopped")]
+    private partial void LogStopped(string unit);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP reload: {Kept} unchanged, {Added} added, {Changed} changed, {Removed} removed")]
+    private partial void LogPlan(int kept, int added, int changed, int removed);
+}
+
+/// <summary>Transitions of one instance, counted on its interface thread and read by the status server.</summary>
+internal sealed class InstanceStats(TimeProvider time)
+{
+    private long _transitions;
+    private long _lastTicks;
+
+    public long Transitions => Interlocked.Read(ref _transitions);
+
+    public DateTimeOffset? LastTransition
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    public void Record()
+    {
+        Interlocked.Increment(ref _transitions);
+        Interlocked.Exchange(ref _lastTicks, time.GetUtcNow().UtcTicks);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Net.Sockets;
+using Kad.Config.Model;
+using Kad.Vrrp.Engine;
+using Kad.Vrrp.Packets;
+using Kad.Vrrp.StateMachine;
+using Kad.Vrrp.Tracking;
+using ModelInstance = Kad.Config.Model.VrrpInstance;
+using ModelScript = Kad.Config.Model.VrrpScript;
+
+namespace Kad.Daemon.Vrrp;
+
+/// <summary>
+/// One engine's worth of the configuration: a sync group with its members, or one instance that is in no group.
+/// Units are the granularity of a reload: an unchanged unit keeps its engine (and so its state); a changed one is
+/// replaced. Equality is on the parsed model, which compares by value and ignores source positions.
+/// </summary>
+internal sealed record VrrpUnit(string Key, VrrpEngineOptions Options, IReadOnlyDictionary<string, NotifyScripts> Notify, VrrpUnitSource Source);
+
+/// <summary>What a unit was built from; two units with equal sources run identically.</summary>
+internal sealed record VrrpUnitSource(EquatableArray<ModelInstance> Instances, VrrpSyncGroup? Group, EquatableArray<ModelScript> Scripts, VrrpGlobalDefaults Globals);
+
+/// <summary>The global_defs values that VRRP instances inherit (the rest of global_defs does not touch VRRP).</summary>
+internal sealed record VrrpGlobalDefaults(
+    int? Version,
+    GarpSettings Garp,
+    bool? LowerPriorityNoAdvert,
+    bool? HigherPrioritySendAdvert,
+    bool? SkipCheckAdvertAddresses,
+    int? DownTimerAdverts)
+{
+    public static VrrpGlobalDefaults From(GlobalDefinitions global) => new(
+        global.VrrpVersion,
+        global.Garp,
+        global.LowerPriorityNoAdvert,
+        global.HigherPrioritySendAdvert,
+        global.SkipCheckAdvertAddresses,
+        global.DownTimerAdverts);
+}
+
+/// <summary>Maps the parsed configuration onto the VRRP engine's options, resolving keepalived's defaults in one place.</summary>
+internal static class VrrpOptionsMapper
+{
+    /// <summary>The units of <paramref name="config"/>, in configuration order (groups first, then lone instances).</summary>
+    public static IReadOnlyList<VrrpUnit> Units(KeepalivedConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var globals = VrrpGlobalDefaults.From(config.Global);
+        var byName = config.VrrpInstances.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var grouped = new HashSet<string>(StringComparer.Ordinal);
+        var units = new List<VrrpUnit>();
+        foreach (var group in config.VrrpSyncGroups)
+        {
+            var members = group.Members.Select(m => m.Name).Where(byName.ContainsKey).ToList();
+            grouped.UnionWith(members);
+            units.Add(Unit($"group {group.Name}", [.. members.Select(m => byName[m])], group, config, globals));
+        }
+
+        foreach (var instance in config.VrrpInstances.Where(i => !grouped.Contains(i.Name)))
+        {
+            units.Add(Unit($"instance {instance.Name}", [instance], null, config, globals));
+        }
+
+        return units;
+    }
+
+    private static VrrpUnit Unit(string key, EquatableArray<ModelInstance> instances, VrrpSyncGroup? group, KeepalivedConfig config, VrrpGlobalDefaults globals)
+    {
+        var scriptNames = instances.SelectMany(i => i.TrackScripts.Select(t => t.Name))
+            .Concat(group?.TrackScripts.Select(t => t.Name) ?? [])
+            .ToHashSet(StringComparer.Ordinal);
+        EquatableArray<ModelScript> scripts = [.. config.VrrpScripts.Where(s => scriptNames.Contains(s.Name))];
+        var scriptsByName = scripts.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var options = new VrrpEngineOptions
+        {
+            Instances = [.. instances.Select(i => new VrrpInstanceSettings(Instance(i, config.Global), Tracking(i, group, scriptsByName)))],
+            SyncGroups = group is null
+                ? new Dictionary<string, IReadOnlyList<string>>()
+                : new Dictionary<string, IReadOnlyList<string>> { [group.Name] = [.. instances.Select(i => i.Name)] },
+            Scripts = [.. scripts.Where(s => s.Script is not null).Select(Script)],
+        };
+        var notify = new Dictionary<string, NotifyScripts>(StringComparer.Ordinal);
+        foreach (var instance in instances)
+        {
+            notify[instance.Name] = Notify(instance.Notify);
+        }
+
+        if (group is not null)
+        {
+            notify[group.Name] = Notify(group.Notify);
+        }
+
+        return new VrrpUnit(key, options, notify, new VrrpUnitSource(instances, group, scripts, globals));
+    }
+
+    /// <summary>One instance with keepalived's defaults for everything left unset (instance, then global_defs, then built-in).</summary>
+    public static VrrpInstanceOptions Instance(ModelInstance instance, GlobalDefinitions global)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(global);
+        var addresses = instance.VirtualAddresses.Select(Address).ToList();
+        var ipv6 = addresses.Count > 0 && addresses[0].Address.AddressFamily == AddressFamily.InterNetworkV6;
+        // keepalived: IPv6 instances always speak VRRPv3.
+        var version = ipv6 ? 3 : instance.Version ?? global.VrrpVersion ?? 2;
+        var garp = Garp(instance.Garp, global.Garp);
+        return new VrrpInstanceOptions
+        {
+            Name = instance.Name,
+            Interface = instance.Interface ?? global.DefaultInterface ?? "eth0",
+            VirtualRouterId = checked((byte)(instance.VirtualRouterId ?? 0)),
+            VirtualAddresses = addresses,
+            ExcludedAddresses = [.. instance.ExcludedVirtualAddresses.Select(Address)],
+            Version = version == 3 ? VrrpVersion.V3 : VrrpVersion.V2,
+            Priority = checked((byte)(instance.Priority ?? VrrpConstants.PriorityDefault)),
+            AdvertisementInterval = instance.AdvertInterval ?? TimeSpan.FromSeconds(1),
+            InitialState = instance.State == VrrpInitialState.Master ? VrrpState.Master : VrrpState.Backup,
+            Preempt = instance.Preempt ?? true,
+            PreemptDelay = instance.PreemptDelay ?? TimeSpan.Zero,
+            // Authentication exists only in VRRPv2 (RFC 5798 removed it).
+            AuthType = version == 2 ? AuthType(instance.Authentication) : Kad.Vrrp.Packets.VrrpAuthType.None,
+            AuthPassword = version == 2 ? instance.Authentication?.Password : null,
+            SourceAddress = instance.SourceAddress,
+            UnicastPeers = [.. instance.UnicastPeers.Select(p => p.Address)],
+            CheckAddressList = !(instance.SkipCheckAdvertAddresses ?? global.SkipCheckAdvertAddresses ?? false),
+            AdvertOnLowerPriority = !(instance.LowerPriorityNoAdvert ?? global.LowerPriorityNoAdvert ?? false),
+            AdvertBeforeYielding = instance.HigherPrioritySendAdvert ?? global.HigherPrioritySendAdvert ?? false,
+            DownTimerAdverts = instance.DownTimerAdverts ?? global.DownTimerAdverts ?? 3,
+            Garp = garp,
+        };
+    }
+
+    public static VirtualAddress Address(VirtualIpAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var host = address.Address.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32;
+        return new VirtualAddress(address.Address, address.PrefixLength ?? host, address.Device, address.Label, address.Scope);
+    }
+
+    /// <summary>Per-instance garp_* over global vrrp_garp_* over keepalived's defaults (5 s, 5 frames, no refresh).</summary>
+    public static GarpOptions Garp(GarpSettings instance, GarpSettings global)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(global);
+        var repeat = instance.MasterRepeat ?? global.MasterRepeat ?? 5;
+        return new GarpOptions
+        {
+            MasterDelay = instance.MasterDelay ?? global.MasterDelay ?? TimeSpan.FromSeconds(5),
+            MasterRepeat = repeat,
+            MasterRefresh = instance.MasterRefresh ?? global.MasterRefresh ?? TimeSpan.Zero,
+            MasterRefreshRepeat = instance.MasterRefreshRepeat ?? global.MasterRefreshRepeat ?? 1,
+            LowerPriorityRepeat = instance.LowerPriorityRepeat ?? global.LowerPriorityRepeat ?? repeat,
+        };
+    }
+
+    private static Kad.Vrrp.Packets.VrrpAuthType AuthType(VrrpAuthentication? authentication) => authentication?.Type switch
+    {
+        Kad.Config.Model.VrrpAuthType.Password => Kad.Vrrp.Packets.VrrpAuthType.SimplePassword,
+        Kad.Config.Model.VrrpAuthType.AuthenticationHeader => Kad.Vrrp.Packets.VrrpAuthType.IpAuthenticationHeader,
+        _ => Kad.Vrrp.Packets.VrrpAuthType.None,
+    };
+
+    private static VrrpTrackingOptions Tracking(ModelInstance instance, VrrpSyncGroup? group, Dictionary<string, ModelScript> scripts)
+    {
+        var interfaces = instance.TrackInterfaces.Concat(group?.TrackInterfaces ?? [])
+            .Select(t => new TrackedInterfaceOptions(t.Name, t.Weight ?? 0, t.Reverse))
+            .ToList();
+        var tracked = instance.TrackScripts.Concat(group?.TrackScripts ?? [])
+            .Where(t => scripts.TryGetValue(t.Name, out var s) && s.Script is not null)
+            .Select(t => new TrackedScriptOptions(t.Name, t.Weight, t.Reverse ?? scripts[t.Name].WeightReverse))
+            .ToList();
+        return new VrrpTrackingOptions { Interfaces = interfaces, Scripts = tracked, DontTrackPrimary = instance.DontTrackPrimary };
+    }
+
+    private static VrrpScriptSettings Script(ModelScript script) => new(
+        new VrrpScriptOptions
+        {
+            Name = script.Name,
+            Argv = [.. script.Script!.Arguments],
+            Interval = script.Interval ?? TimeSpan.FromSeconds(1),
+            Timeout = script.Timeout,
+            Rise = script.Rise ?? 1,
+            Fall = script.Fall ?? 1,
+            InitFail = script.InitFail,
+        },
+        script.Weight ?? 0);
+
+    private static NotifyScripts Notify(VrrpNotifyScripts notify) => new()
+    {
+        Master = Argv(notify.Master),
+        Backup = Argv(notify.Backup),
+        Fault = Argv(notify.Fault),
+        Stop = Argv(notify.Stop),
+        Any = Argv(notify.Any),
+    };
+
+    private static string[]? Argv(ScriptCommand? command) => command is null ? null : [.. command.Arguments];
+}
+
+/// <summary>What a reload does to the VRRP units: keep the unchanged, stop the removed and changed, start the new and changed.</summary>
+internal sealed record VrrpReloadPlan(IReadOnlyList<string> Kept, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> Changed)
+{
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
+
+    public static VrrpReloadPlan Compute(IEnumerable<VrrpUnit> running, IEnumerable<VrrpUnit> wanted)
+    {
+        var old = running.ToDictionary(u => u.Key, StringComparer.Ordinal);
+        var next = wanted.ToDictionary(u => u.Key, StringComparer.Ordinal);
+        var kept = new List<string>();
+        var added = new List<string>();
+        var changed = new List<string>();
+        foreach (var (key, unit) in next)
+        {
+            if (!old.TryGetValue(key, out var current))
+            {
+                added.Add(key);
+            }
+            else if (current.Source == unit.Source)
+            {
+                kept.Add(key);
+            }
+            else
+            {
+                changed.Add(key);
+            }
+        }
+
+        return new VrrpReloadPlan(kept, added, [.. old.Keys.Where(k => !next.ContainsKey(k))], changed);
+    }
+
+    /// <summary>One human line per change, for the log and <c>dotnet-kad reload</c>.</summary>
+    public IReadOnlyList<string> Describe() =>
+        [.. Added.Select(k => $"vrrp: {k} added"), .. Changed.Select(k => $"vrrp: {k} changed (restarted)"), .. Removed.Select(k => $"vrrp: {k} removed")];
+}
