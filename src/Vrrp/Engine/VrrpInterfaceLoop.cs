@@ -313,13 +313,14 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
     private void FireDueTimers()
     {
         var now = _time.GetTimestamp();
-        if (!AnyDue(now))
+        if (!AnyBackupDue(now))
         {
+            FireDue(now);
             return;
         }
 
-        // A timer is due, but this thread may have been descheduled (load, GC) since it last read the sockets: an
-        // advert that arrived meanwhile must reset the master-down timer before it is allowed to fire.
+        // A master-down timer is due, but this thread may have been descheduled (load, GC) since it last read the
+        // sockets: an advert that arrived meanwhile must reset the timer before it is allowed to fire.
         if (_socketV4 is not null)
         {
             Drain(_socketV4);
@@ -330,7 +331,11 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             Drain(_socketV6);
         }
 
-        now = _time.GetTimestamp();
+        FireDue(_time.GetTimestamp());
+    }
+
+    private void FireDue(long now)
+    {
         foreach (var instance in _instances)
         {
             if (instance.NextDeadline <= now)
@@ -340,11 +345,11 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
     }
 
-    private bool AnyDue(long now)
+    private bool AnyBackupDue(long now)
     {
         foreach (var instance in _instances)
         {
-            if (instance.NextDeadline <= now)
+            if (instance.State == VrrpState.Backup && instance.NextDeadline <= now)
             {
                 return true;
             }

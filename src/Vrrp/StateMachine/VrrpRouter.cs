@@ -127,10 +127,15 @@ public sealed class VrrpRouter
     public void OnTimer()
     {
         var now = Now;
-        if (State == VrrpState.Master && _adverTimer <= now)
+        if (State == VrrpState.Master && _adverTimer is { } due && due <= now)
         {
             _sink.SendAdvertisement(Priority);
-            _adverTimer = now + ToTimestampDelta(Options.AdvertisementInterval);
+
+            // Keep the cadence of the deadlines, not of when this thread got to run: at 10 ms adverts a little
+            // lateness per advert would add up. After a stall longer than an interval, skip to the next slot on the
+            // same grid rather than sending a burst.
+            var interval = Math.Max(1, ToTimestampDelta(Options.AdvertisementInterval));
+            _adverTimer = due + (((now - due) / interval) + 1) * interval;
         }
 
         if (State == VrrpState.Backup && _masterDownTimer <= now)

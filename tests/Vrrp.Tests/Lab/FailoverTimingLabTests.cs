@@ -100,6 +100,11 @@ public class FailoverTimingLabTests
 
             var backupMac = Convert.FromHexString(lab.ExecChecked(backup, "cat", "/sys/class/net/eth0/address").StandardOutput.Trim().Replace(":", "", StringComparison.Ordinal));
 
+            if (keepalivedBackup is not null && keepalivedBackup.Output.Contains("Entering MASTER STATE", StringComparison.Ordinal))
+            {
+                TestContext.Out.WriteLine($"  note: keepalived took over before the failure (load: {File.ReadAllText("/proc/loadavg").Trim()})");
+            }
+
             var start = Stopwatch.GetTimestamp();
             keepalivedMaster.SignalVrrp(signal);
             long? garp = null;

@@ -645,3 +645,27 @@ public class VrrpRouterTests
         Assert.That(harness.Router.State, Is.EqualTo(VrrpState.Initialize));
     }
 }
+
+public class VrrpRouterCadenceTests
+{
+    [Test]
+    public void Master_TimerServedLate_KeepsTheAdvertGrid()
+    {
+        var harness = new RouterHarness(new VrrpRouterOptions { Priority = 255, Version = VrrpVersion.V3, AdvertisementInterval = TimeSpan.FromMilliseconds(10) });
+        harness.Router.Start();
+
+        // The driving thread wakes 3 ms late for the first deadline, then 25 ms late (more than two intervals).
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(13));
+        harness.Router.OnTimer();
+        var afterSmallDelay = harness.Router.TimeUntilNextDeadline();
+        harness.Clock.Advance(TimeSpan.FromMilliseconds(7 + 25));
+        harness.Router.OnTimer();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(afterSmallDelay, Is.EqualTo(TimeSpan.FromMilliseconds(7)), "next slot at 20 ms, not 23 ms");
+            Assert.That(harness.Router.TimeUntilNextDeadline(), Is.EqualTo(TimeSpan.FromMilliseconds(5)), "after a stall: the next slot on the grid (50 ms)");
+            Assert.That(harness.Adverts, Has.Count.EqualTo(3), "one advert per wake-up, no burst");
+        }
+    }
+}
