@@ -69,13 +69,23 @@ public sealed class HealthMonitor : IAsyncDisposable
         }
     }
 
-    /// <summary>The derived health and weight of a server right now.</summary>
-    public (Health Health, int Weight) GetServer(RealServerKey server)
+    /// <summary>The derived health and weight of a server right now; throws <see cref="KeyNotFoundException"/> for one not watched.</summary>
+    public (Health Health, int Weight) GetServer(RealServerKey server) =>
+        TryGetServer(server, out var state) ? state : throw new KeyNotFoundException($"{server} is not watched");
+
+    /// <summary>The derived health and weight of a server right now, if it is watched.</summary>
+    public bool TryGetServer(RealServerKey server, out (Health Health, int Weight) state)
     {
-        var entry = _servers[server];
+        if (!_servers.TryGetValue(server, out var entry))
+        {
+            state = default;
+            return false;
+        }
+
         lock (entry.Gate)
         {
-            return (entry.State.ServerHealth, entry.State.Weight);
+            state = (entry.State.ServerHealth, entry.State.Weight);
+            return true;
         }
     }
 

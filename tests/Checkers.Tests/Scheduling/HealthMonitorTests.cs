@@ -524,6 +524,18 @@ public sealed class HealthMonitorTests
     }
 
     [Test]
+    public async Task TryGetServer_UnknownServer_FalseAndGetServerThrows()
+    {
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 4, [Tcp()]));
+        var other = Server with { Port = 9 };
+
+        Assert.That(monitor.TryGetServer(Server, out var state), Is.True);
+        Assert.That(state, Is.EqualTo((Health.Unknown, 4)));
+        Assert.That(monitor.TryGetServer(other, out _), Is.False);
+        Assert.Throws<KeyNotFoundException>(() => monitor.GetServer(other));
+    }
+
+    [Test]
     public void Constructor_UnknownOptions_ReportsEveryError()
     {
         var bad = new[]
