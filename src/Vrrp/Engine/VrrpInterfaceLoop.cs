@@ -306,7 +306,9 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
 
         var now = _time.GetTimestamp();
-        wait = next <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, next.Value);
+        // Rounded up to the next 100 ns tick: waking a fraction early would find nothing due and cost a second ppoll.
+        var frequency = _time.TimestampFrequency;
+        wait = next <= now ? TimeSpan.Zero : TimeSpan.FromTicks((long)(((UInt128)(ulong)(next.Value - now) * TimeSpan.TicksPerSecond + (ulong)frequency - 1) / (ulong)frequency));
         return true;
     }
 
