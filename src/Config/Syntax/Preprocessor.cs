@@ -249,11 +249,25 @@ internal sealed class Preprocessor
     /// </summary>
     private void ProcessLine(string line, SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
     {
+        // The text after a brace is processed again as a line of its own; a loop, not recursion, so a line of a
+        // hundred thousand braces is just long.
+        string? segment = line;
+        collecting = null;
+        while (segment is not null)
+        {
+            segment = ProcessSegment(segment, location, depth, canStartMultiline, out collecting);
+            canStartMultiline = false;
+        }
+    }
+
+    /// <summary>One line or the rest of one after a brace; returns what follows the first brace, if anything.</summary>
+    private string? ProcessSegment(string line, SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
+    {
         collecting = null;
         if (depth > MaxExpansionDepth)
         {
             _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?)");
-            return;
+            return null;
         }
 
         for (var pass = 0; ; pass++)
@@ -263,7 +277,7 @@ internal sealed class Preprocessor
                 var kept = ApplyCondition(line);
                 if (kept is null)
                 {
-                    return;
+                    return null;
                 }
 
                 line = kept;
@@ -271,13 +285,13 @@ internal sealed class Preprocessor
 
             if (line.StartsWith('$') && TryDefine(line, location, canStartMultiline, out collecting))
             {
-                return;
+                return null;
             }
 
             if (line.StartsWith("~SEQ", StringComparison.Ordinal) || line.StartsWith("~LST", StringComparison.Ordinal))
             {
                 Repeat(line, location, depth);
-                return;
+                return null;
             }
 
             if (line.StartsWith('~') || pass > MaxSubstitutionsPerLine)
@@ -300,19 +314,19 @@ internal sealed class Preprocessor
                     ProcessLine(next, location, depth + 1, false, out _);
                 }
 
-                return;
+                return null;
             }
 
             line = substituted;
             if (line.Length == 0)
             {
-                return;
+                return null;
             }
         }
 
         if (TryInclude(line, location))
         {
-            return;
+            return null;
         }
 
         if (line.StartsWith("include_check", StringComparison.Ordinal) && (line.Length == 13 || WhiteSpace.Contains(line[13], StringComparison.Ordinal)))
@@ -320,7 +334,7 @@ internal sealed class Preprocessor
             ApplyIncludeCheck(line, location);
         }
 
-        SplitBracesAndEmit(line, location, depth);
+        return EmitUpToBrace(line, location);
     }
 
     /// <summary>The line without its "@id " prefix when it applies to this system; null when it does not.</summary>
@@ -947,35 +961,47 @@ internal sealed class Preprocessor
     }
 
     /// <summary>
-    /// Emits the line with each '{' and '}' outside double quotes on a line of its own; the text after a brace is
-    /// processed again as a line (so it may be a keyword, a condition, or another brace). "${...}" left over from an
-    /// undefined parameter is not a brace: keepalived would split it and lose the block structure, kad reports it.
+    /// Emits the line with each '{' and '}' outside double quotes on a line of its own. The text between braces is
+    /// emitted as it is when it is plain; text that needs processing again as a line of its own (a condition, a
+    /// definition, a sequence, a parameter, an include) is returned, with everything after it, for the caller to
+    /// process. Walking by index keeps a line of many braces linear. "${...}" left over from an undefined parameter
+    /// is not a brace: keepalived would split it and lose the block structure, kad reports it.
     /// </summary>
-    private void SplitBracesAndEmit(string line, SourceLocation location, int depth)
+    private string? EmitUpToBrace(string line, SourceLocation location)
     {
-        var brace = FindBrace(line, location);
-        if (brace < 0)
+        var start = 0;
+        while (true)
         {
-            Emit(line, location);
-            return;
-        }
+            var brace = FindBrace(line, start, location);
+            var end = brace < 0 ? line.Length : brace;
+            var text = line.AsSpan(start, end - start).Trim(" \t");
+            if (start > 0 && NeedsProcessing(text))
+            {
+                return line[start..].TrimStart(' ', '\t');
+            }
 
-        if (brace > 0)
-        {
-            Emit(line[..brace].TrimEnd(' ', '\t'), location);
-        }
+            if (!text.IsEmpty)
+            {
+                Emit(text.ToString(), location);
+            }
 
-        Emit(line[brace].ToString(), location);
-        var rest = line[(brace + 1)..].Trim(' ', '\t');
-        if (rest.Length > 0)
-        {
-            ProcessLine(rest, location, depth + 1, false, out _);
+            if (brace < 0)
+            {
+                return null;
+            }
+
+            Emit(line[brace] == '{' ? "{" : "}", location);
+            start = brace + 1;
         }
     }
 
-    private int FindBrace(string line, SourceLocation location)
+    /// <summary>Whether text after a brace must go through the whole line pipeline rather than be emitted as it is.</summary>
+    private static bool NeedsProcessing(ReadOnlySpan<char> text) =>
+        !text.IsEmpty && (text[0] is '@' or '~' || text.Contains('$') || text.StartsWith("include"));
+
+    private int FindBrace(string line, int start, SourceLocation location)
     {
-        for (var i = 0; i < line.Length; i++)
+        for (var i = start; i < line.Length; i++)
         {
             switch (line[i])
             {

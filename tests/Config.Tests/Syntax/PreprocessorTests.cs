@@ -316,4 +316,13 @@ public class PreprocessorTests
 
         Assert.That(raw.Select(l => l.Location.Line), Is.EqualTo(new[] { 4, 5, 5 }));
     }
+
+    [Test]
+    public void Braces_AHundredThousandOnOneLine_AreJustLines()
+    {
+        var (lines, diagnostics, _) = Run("x " + new string('{', 100_000) + " y\n");
+
+        Assert.That(lines, Has.Count.EqualTo(100_002));
+        Assert.That(diagnostics, Is.Empty);
+    }
 }
