@@ -253,7 +253,9 @@ public static class IpvsCodec
         var hasAddress = false;
         string scheduler = "";
         string? engine = null;
-        IpvsStats? stats32 = null, stats64 = null;
+        ReadOnlySpan<byte> stats32 = default, stats64 = default;
+        var hasStats32 = false;
+        var hasStats64 = false;
         while (fields.TryRead(out var field))
         {
             switch (field.Type)
@@ -268,8 +270,8 @@ public static class IpvsCodec
                 case IPVS_SVC_ATTR_TIMEOUT: timeout = field.GetU32(); break;
                 case IPVS_SVC_ATTR_NETMASK: netmask = field.Payload.Length >= 4 ? MemoryMarshal.Read<uint>(field.Payload) : throw new NetlinkProtocolException("IPVS netmask shorter than 4 bytes"); break;
                 case IPVS_SVC_ATTR_PE_NAME: engine = field.GetString(); break;
-                case IPVS_SVC_ATTR_STATS: stats32 = DecodeStats(field.Nested()); break;
-                case IPVS_SVC_ATTR_STATS64: stats64 = DecodeStats(field.Nested()); break;
+                case IPVS_SVC_ATTR_STATS: stats32 = field.Payload; hasStats32 = true; break;
+                case IPVS_SVC_ATTR_STATS64: stats64 = field.Payload; hasStats64 = true; break;
                 default: break;
             }
         }
@@ -298,7 +300,7 @@ public static class IpvsCodec
             PersistencePrefixLength = netmask is { } raw ? NetmaskToPrefix(raw, ipv6) : null,
             PersistenceEngine = string.IsNullOrEmpty(engine) ? null : engine,
         };
-        return new IpvsServiceStatus(service, stats64 ?? stats32 ?? IpvsStats.Empty);
+        return new IpvsServiceStatus(service, PreferredStats(hasStats64, stats64, hasStats32, stats32));
     }
 
     private static IpvsDestinationStatus DecodeDestinationNest(NetlinkAttributeReader fields, AddressFamily serviceFamily)
@@ -308,7 +310,9 @@ public static class IpvsCodec
         ushort port = 0, family = 0, tunnelPort = 0, tunnelFlags = 0;
         uint method = 0, weight = 0, upper = 0, lower = 0, active = 0, inactive = 0, persistent = 0;
         byte tunnelType = 0;
-        IpvsStats? stats32 = null, stats64 = null;
+        ReadOnlySpan<byte> stats32 = default, stats64 = default;
+        var hasStats32 = false;
+        var hasStats64 = false;
         while (fields.TryRead(out var field))
         {
             switch (field.Type)
@@ -326,8 +330,8 @@ public static class IpvsCodec
                 case IPVS_DEST_ATTR_TUN_TYPE: tunnelType = field.GetU8(); break;
                 case IPVS_DEST_ATTR_TUN_PORT: tunnelPort = field.GetU16BigEndian(); break;
                 case IPVS_DEST_ATTR_TUN_FLAGS: tunnelFlags = field.GetU16(); break;
-                case IPVS_DEST_ATTR_STATS: stats32 = DecodeStats(field.Nested()); break;
-                case IPVS_DEST_ATTR_STATS64: stats64 = DecodeStats(field.Nested()); break;
+                case IPVS_DEST_ATTR_STATS: stats32 = field.Payload; hasStats32 = true; break;
+                case IPVS_DEST_ATTR_STATS64: stats64 = field.Payload; hasStats64 = true; break;
                 default: break;
             }
         }
@@ -348,13 +352,19 @@ public static class IpvsCodec
             TunnelPort = tunnelPort,
             TunnelFlags = (IpvsTunnelFlags)tunnelFlags,
         };
-        return new IpvsDestinationStatus(destination, active, inactive, persistent, stats64 ?? stats32 ?? IpvsStats.Empty);
+        return new IpvsDestinationStatus(destination, active, inactive, persistent, PreferredStats(hasStats64, stats64, hasStats32, stats32));
     }
+
+    /// <summary>Decodes only the nest that will be used: STATS64 when the kernel sent it (≥ 4.1), else STATS.</summary>
+    private static IpvsStats PreferredStats(bool hasStats64, ReadOnlySpan<byte> stats64, bool hasStats32, ReadOnlySpan<byte> stats32) =>
+        hasStats64 ? DecodeStats(new NetlinkAttributeReader(stats64))
+        : hasStats32 ? DecodeStats(new NetlinkAttributeReader(stats32))
+        : IpvsStats.Empty;
 
     /// <summary>STATS (mixed u32/u64) and STATS64 (all u64): the width is taken from each attribute's length.</summary>
     private static IpvsStats DecodeStats(NetlinkAttributeReader fields)
     {
-        var values = new ulong[11];
+        Span<ulong> values = stackalloc ulong[IPVS_STATS_ATTR_OUTBPS + 1];
         while (fields.TryRead(out var field))
         {
             if (field.Type is >= IPVS_STATS_ATTR_CONNS and <= IPVS_STATS_ATTR_OUTBPS)
