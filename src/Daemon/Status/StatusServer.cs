@@ -137,6 +137,21 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
                 if (!IsAllowed(uid, ownUid))
                 {
                     LogRefused(pid, uid);
+                    // Take the request off the wire first (briefly): closing with it unread would reset the
+                    // connection, and the client would see a broken pipe instead of the reason.
+                    using (var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                    {
+                        drain.CancelAfter(TimeSpan.FromSeconds(2));
+                        try
+                        {
+                            await ControlFraming.ReadAsync(stream, ControlJsonContext.Default.ControlRequest, drain.Token).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is ControlProtocolException or OperationCanceledException)
+                        {
+                            // refused anyway
+                        }
+                    }
+
                     await ControlFraming.WriteAsync(stream, new ControlResponse(ControlProtocol.ProtocolVersion, false, $"permission denied: uid {uid} is neither root nor the daemon's user"), ControlJsonContext.Default.ControlResponse, cancellationToken).ConfigureAwait(false);
                     return;
                 }

@@ -61,9 +61,9 @@ public class KadKeepalivedLabTests
         var directory = Directory.CreateTempSubdirectory("kad-ka-");
         try
         {
-            var keepalived = StartKeepalived(run.Lab, kaNs, directory, 100);
-
+            // keepalived joins once kad is master, so neither side's startup master-down timer can race the other's.
             run.WaitForStatus(s => s.Instances.Single().State == "MASTER");
+            var keepalived = StartKeepalived(run.Lab, kaNs, directory, 100);
             Assert.That(keepalived.WaitForOutput("Entering BACKUP STATE", Failover), Is.True, keepalived.Output);
             Thread.Sleep(3000); // several adverts each way while converged
             using (Assert.EnterMultipleScope())
