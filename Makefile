@@ -46,7 +46,7 @@ LAB_DRIVER_BINS := $(foreach p,$(LAB_DRIVERS),artifacts/lab/$(basename $(notdir 
 lab-drivers: $(LAB_DRIVER_BINS)
 
 artifacts/lab/%: $(TEST_INPUTS)
-	dotnet publish tests/$(notdir $*)/$(notdir $*).csproj $(PUBLISH_FLAGS) -p:PublishTrimmed=false -o $(dir $@)
+	dotnet publish tests/$(notdir $*)/$(notdir $*).csproj $(PUBLISH_FLAGS) -o $(dir $@)
 	@touch $@
 
 ## test: every layer (unit, namespace lab, kernel lab); ends with "N passed, N failed, N skipped"
