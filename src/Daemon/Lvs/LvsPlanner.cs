@@ -1,0 +1,311 @@
+using System.Collections.Immutable;
+using Kad.Checkers;
+using Kad.Config.Model;
+using Kad.Netlink.Ipvs;
+
+namespace Kad.Daemon.Lvs;
+
+/// <summary>A script to run because something changed (notify_up/down, quorum_up/down), with why.</summary>
+public sealed record LvsNotification(ScriptCommand Script, string Reason);
+
+/// <summary>What one planning pass decided: the table to reach and the scripts to run.</summary>
+public sealed record LvsPlan(DesiredTable Desired, IReadOnlyList<LvsNotification> Notifications)
+{
+    /// <summary>The earliest moment a drain may end by timeout, so the caller can plan again then; null if nothing drains.</summary>
+    public DateTimeOffset? NextDrainDeadline { get; init; }
+}
+
+/// <summary>
+/// Derives the desired IPVS table from model × health, carrying keepalived's state between passes: each virtual
+/// server's quorum state (with hysteresis), each real server's last alive state (for notify scripts), destinations
+/// being drained, and objects a reload retired. Pure apart from that state; time is passed in. Not thread-safe:
+/// the service calls it under its own lock.
+/// </summary>
+public sealed class LvsPlanner
+{
+    private readonly Dictionary<string, bool> _quorumUp = new(StringComparer.Ordinal);
+    private readonly Dictionary<RealServerKey, bool> _alive = [];
+    private readonly Dictionary<(IpvsServiceKey Service, DestinationKey Destination), DateTimeOffset> _draining = [];
+    private readonly Dictionary<IpvsServiceKey, (HashSet<DestinationKey> Destinations, TimeSpan? Drain)> _retiredDestinations = [];
+    private readonly HashSet<IpvsServiceKey> _retiredServices = [];
+    private LvsModel _model = LvsModel.Empty;
+
+    public LvsModel Model => _model;
+
+    /// <summary>Whether a virtual server currently has quorum (null before its first pass).</summary>
+    public bool? HasQuorum(string virtualServer) => _quorumUp.TryGetValue(virtualServer, out var up) ? up : null;
+
+    /// <summary>
+    /// Switches to a new model (start or reload). Services no longer configured are retired (deleted); destinations
+    /// no longer configured under a kept service are retired too (drained first if the old virtual server drained).
+    /// Quorum and alive state of what remains is kept, so a reload triggers no scripts for unchanged servers.
+    /// </summary>
+    public void SetModel(LvsModel model)
+    {
+        var newServices = model.VirtualServers.SelectMany(v => v.Services).Select(s => s.Key).ToHashSet();
+        var newDestinations = model.VirtualServers
+            .SelectMany(v => v.Services.SelectMany(s => Managed(v).Select(d => (s.Key, d))))
+            .ToHashSet();
+        foreach (var vs in _model.VirtualServers)
+        {
+            foreach (var service in vs.Services)
+            {
+                if (!newServices.Contains(service.Key))
+                {
+                    _retiredServices.Add(service.Key);
+                    continue;
+                }
+
+                foreach (var destination in Managed(vs).Where(d => !newDestinations.Contains((service.Key, d))))
+                {
+                    if (!_retiredDestinations.TryGetValue(service.Key, out var retired))
+                    {
+                        retired = ([], vs.DrainTimeout);
+                        _retiredDestinations[service.Key] = retired;
+                    }
+
+                    retired.Destinations.Add(destination);
+                }
+            }
+        }
+
+        _retiredServices.ExceptWith(newServices);
+        foreach (var (service, retired) in _retiredDestinations)
+        {
+            retired.Destinations.ExceptWith(newDestinations.Where(d => d.Key == service).Select(d => d.d));
+        }
+
+        var names = model.VirtualServers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _quorumUp.Keys.Where(n => !names.Contains(n)).ToList())
+        {
+            _quorumUp.Remove(gone);
+        }
+
+        var servers = model.VirtualServers.SelectMany(v => v.RealServers).Select(r => r.HealthKey).ToHashSet();
+        foreach (var gone in _alive.Keys.Where(k => !servers.Contains(k)).ToList())
+        {
+            _alive.Remove(gone);
+        }
+
+        _model = model;
+    }
+
+    /// <summary>
+    /// One pass: what the table must look like given each real server's health (absent = no checker, always up)
+    /// and the actual table (for drains: connection counts and what is still there).
+    /// </summary>
+    public LvsPlan Plan(Func<RealServerKey, (Health Health, int Weight)?> health, ActualTable actual, DateTimeOffset now)
+    {
+        var notifications = new List<LvsNotification>();
+        var services = new List<DesiredService>();
+        DateTimeOffset? nextDeadline = null;
+
+        foreach (var vs in _model.VirtualServers)
+        {
+            var states = vs.RealServers.Select(rs =>
+            {
+                var (state, weight) = health(rs.HealthKey) ?? (Health.Up, (int)rs.Destination.Weight);
+                // keepalived keeps a server in service until a checker says otherwise (alpha starts checkers down).
+                return (Server: rs, Alive: state != Health.Down, Weight: (uint)Math.Max(0, weight));
+            }).ToList();
+
+            foreach (var (rs, alive, _) in states)
+            {
+                if (_alive.TryGetValue(rs.HealthKey, out var was) && was != alive && (alive ? rs.NotifyUp : rs.NotifyDown) is { } script)
+                {
+                    notifications.Add(new LvsNotification(script, $"{rs.HealthKey} {(alive ? "up" : "down")}"));
+                }
+
+                _alive[rs.HealthKey] = alive;
+            }
+
+            var quorumUp = UpdateQuorum(vs, states.Where(s => s.Alive).Sum(s => (long)s.Weight), notifications);
+            var useSorry = vs.SorryServer is not null && !quorumUp;
+
+            foreach (var service in vs.Services)
+            {
+                var present = new Dictionary<DestinationKey, IpvsDestination>();
+                var absent = new HashSet<DestinationKey>();
+                actual.Services.TryGetValue(service.Key, out var have);
+
+                foreach (var (rs, alive, weight) in states)
+                {
+                    // Lost quorum with a sorry server: keepalived takes even live servers out (inhibited ones to 0).
+                    if (alive && !useSorry)
+                    {
+                        present[rs.Key] = rs.Destination with { Weight = weight };
+                        _draining.Remove((service.Key, rs.Key));
+                    }
+                    else if (rs.InhibitOnFailure)
+                    {
+                        present[rs.Key] = rs.Destination with { Weight = 0 };
+                        _draining.Remove((service.Key, rs.Key));
+                    }
+                    else
+                    {
+                        Leave(service.Key, rs.Key, vs.DrainTimeout, have, now, present, absent, ref nextDeadline);
+                    }
+                }
+
+                if (vs.SorryServer is { } sorry && !present.ContainsKey(DestinationKey.Of(sorry)))
+                {
+                    if (useSorry)
+                    {
+                        present[DestinationKey.Of(sorry)] = sorry;
+                    }
+                    else if (vs.SorryServerInhibit)
+                    {
+                        present[DestinationKey.Of(sorry)] = sorry with { Weight = 0 };
+                    }
+                    else
+                    {
+                        absent.Add(DestinationKey.Of(sorry));
+                    }
+                }
+
+                if (_retiredDestinations.TryGetValue(service.Key, out var retired))
+                {
+                    foreach (var destination in retired.Destinations.ToList())
+                    {
+                        if (have is null || !have.Destinations.ContainsKey(destination))
+                        {
+                            retired.Destinations.Remove(destination);
+                            continue;
+                        }
+
+                        if (!present.ContainsKey(destination))
+                        {
+                            Leave(service.Key, destination, retired.Drain, have, now, present, absent, ref nextDeadline);
+                        }
+                    }
+                }
+
+                services.Add(new DesiredService(service, present.ToImmutableDictionary(), absent.ToImmutableHashSet()));
+            }
+        }
+
+        _retiredServices.RemoveWhere(k => !actual.Services.ContainsKey(k));
+        foreach (var empty in _retiredDestinations.Where(r => r.Value.Destinations.Count == 0).Select(r => r.Key).ToList())
+        {
+            _retiredDestinations.Remove(empty);
+        }
+
+        return new LvsPlan(new DesiredTable(services, _retiredServices), notifications) { NextDrainDeadline = nextDeadline };
+    }
+
+    /// <summary>
+    /// The shutdown plan (keepalived's <c>clear_services</c>): every managed destination deleted, then every managed
+    /// service; with <c>omega</c>, notify_down for live servers and quorum_down for virtual servers with quorum.
+    /// </summary>
+    public LvsPlan PlanShutdown(ActualTable actual)
+    {
+        var notifications = new List<LvsNotification>();
+        var services = new List<DesiredService>();
+        var removed = new HashSet<IpvsServiceKey>(_retiredServices);
+        foreach (var vs in _model.VirtualServers)
+        {
+            if (vs.Omega)
+            {
+                foreach (var rs in vs.RealServers.Where(r => _alive.GetValueOrDefault(r.HealthKey) && r.NotifyDown is not null))
+                {
+                    notifications.Add(new LvsNotification(rs.NotifyDown!, $"{rs.HealthKey} down (shutdown)"));
+                }
+
+                if (_quorumUp.GetValueOrDefault(vs.Name) && vs.QuorumDown is { } down)
+                {
+                    notifications.Add(new LvsNotification(down, $"{vs.Name} quorum down (shutdown)"));
+                }
+            }
+
+            foreach (var service in vs.Services)
+            {
+                removed.Add(service.Key);
+            }
+        }
+
+        _ = actual;
+        return new LvsPlan(new DesiredTable(services, removed), notifications);
+    }
+
+    /// <summary>Destination keys kad manages for a virtual server: its real servers and its sorry server.</summary>
+    private static IEnumerable<DestinationKey> Managed(ManagedVirtualServer vs) =>
+        vs.RealServers.Select(r => r.Key).Concat(vs.SorryServer is { } s ? [DestinationKey.Of(s)] : []);
+
+    /// <summary>
+    /// keepalived's update_quorum_state: gained when the live weight reaches quorum + hysteresis, lost when it
+    /// falls below quorum - hysteresis (or to 0). The first pass takes the plain comparison with quorum.
+    /// </summary>
+    private bool UpdateQuorum(ManagedVirtualServer vs, long liveWeight, List<LvsNotification> notifications)
+    {
+        if (!_quorumUp.TryGetValue(vs.Name, out var up))
+        {
+            up = liveWeight >= vs.Quorum && liveWeight > 0;
+            _quorumUp[vs.Name] = up;
+            return up;
+        }
+
+        if (!up && liveWeight >= (long)vs.Quorum + vs.Hysteresis && liveWeight > 0)
+        {
+            _quorumUp[vs.Name] = true;
+            if (vs.QuorumUp is { } script)
+            {
+                notifications.Add(new LvsNotification(script, $"{vs.Name} gained quorum ({liveWeight} >= {vs.Quorum}+{vs.Hysteresis})"));
+            }
+
+            return true;
+        }
+
+        if (up && (liveWeight == 0 || liveWeight < (long)vs.Quorum - vs.Hysteresis))
+        {
+            _quorumUp[vs.Name] = false;
+            if (vs.QuorumDown is { } script)
+            {
+                notifications.Add(new LvsNotification(script, $"{vs.Name} lost quorum ({liveWeight} < {vs.Quorum}-{vs.Hysteresis})"));
+            }
+
+            return false;
+        }
+
+        return up;
+    }
+
+    /// <summary>
+    /// A managed destination that must leave: removed at once, or with a drain timeout first held at weight 0 until
+    /// its active connections reach 0 or the timeout passes (kad extension).
+    /// </summary>
+    private void Leave(
+        IpvsServiceKey service,
+        DestinationKey destination,
+        TimeSpan? drain,
+        ActualService? have,
+        DateTimeOffset now,
+        Dictionary<DestinationKey, IpvsDestination> present,
+        HashSet<DestinationKey> absent,
+        ref DateTimeOffset? nextDeadline)
+    {
+        if (drain is not { } timeout || have is null || !have.Destinations.TryGetValue(destination, out var current))
+        {
+            _draining.Remove((service, destination));
+            absent.Add(destination);
+            return;
+        }
+
+        var draining = _draining.TryGetValue((service, destination), out var since);
+        if (current.ActiveConnections == 0 || (draining && now - since >= timeout))
+        {
+            _draining.Remove((service, destination));
+            absent.Add(destination);
+            return;
+        }
+
+        if (!draining)
+        {
+            since = now;
+            _draining[(service, destination)] = since;
+        }
+
+        present[destination] = current.Settings with { Weight = 0 };
+        var deadline = since + timeout;
+        nextDeadline = nextDeadline is { } d && d < deadline ? d : deadline;
+    }
+}

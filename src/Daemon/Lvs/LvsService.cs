@@ -1,0 +1,385 @@
+using System.Net;
+using System.Threading.Channels;
+using Kad.Checkers;
+using Kad.Config.Model;
+using Kad.Netlink.Ipvs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kad.Daemon.Lvs;
+
+/// <summary>Tunables of the reconciler that keepalived.conf does not express.</summary>
+public sealed record LvsServiceOptions
+{
+    /// <summary>How often the kernel table is re-read and drift (e.g. made with ipvsadm) repaired.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>While a destination drains, how often its active connections are re-read.</summary>
+    public TimeSpan DrainPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// The LVS half of kad: checkers feed health, and the kernel's IPVS table is kept equal to model × health
+/// (× VRRP state for ha_suspend) with the fewest operations.
+/// <list type="bullet">
+/// <item><see cref="StartAsync(LvsModel, CancellationToken)"/>: adopts what the kernel has (no flush unless <c>lvs_flush</c>; existing matching
+/// entries are not touched, so their connections live on), starts the checkers, and finishes a first reconcile
+/// before returning (gate readiness on it).</item>
+/// <item><see cref="ReloadAsync"/>: switches model; only differences are applied; unchanged real servers keep their
+/// checker state and their destinations are not touched.</item>
+/// <item><see cref="StopAsync"/>: keepalived 2.2.7's shutdown — checkers stop, each configured virtual server is
+/// deleted (with its destinations; other services are left alone), or the whole table is flushed with
+/// <c>lvs_flush_on_stop</c>; with <c>omega</c> notify_down/quorum_down run.</item>
+/// <item><see cref="SetVrrpState"/>: the virtual addresses this director holds; ha_suspend virtual servers whose
+/// addresses are not held pause their checkers. Until the first call nothing is suspended.</item>
+/// <item><see cref="GetStatus"/>: a snapshot for the status socket. Thread-safe.</item>
+/// </list>
+/// Reconcile passes are serialised; they run on each health transition, every
+/// <see cref="LvsServiceOptions.ResyncInterval"/>, and while drains are pending. Kernel refusals are logged against
+/// the operation they concern and retried on the next pass.
+/// </summary>
+public sealed partial class LvsService : IAsyncDisposable
+{
+    private readonly IIpvsTable _table;
+    private readonly LvsServiceOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ILvsScriptRunner _scripts;
+    private readonly Func<IReadOnlyList<RealServerChecks>, IHealthSource> _healthFactory;
+    private readonly LvsPlanner _planner = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _statusGate = new();
+    private IHealthSource? _health;
+    private ITimer? _resyncTimer;
+    private ITimer? _drainTimer;
+    private Task _loops = Task.CompletedTask;
+    private IReadOnlySet<IPAddress>? _heldAddresses;
+    private ActualTable _lastActual = ActualTable.Empty;
+    private DateTimeOffset? _lastReconcile;
+    private int _lastOperations;
+    private long _totalOperations;
+    private long _totalFailures;
+    private long _passes;
+
+    public LvsService(
+        IIpvsTable table,
+        LvsServiceOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        ILvsScriptRunner? scripts = null,
+        Func<IReadOnlyList<RealServerChecks>, IHealthSource>? healthFactory = null)
+    {
+        var factory = loggerFactory ?? NullLoggerFactory.Instance;
+        _table = table;
+        _options = options ?? new LvsServiceOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = factory.CreateLogger<LvsService>();
+        _scripts = scripts ?? new ProcessScriptRunner(factory.CreateLogger<ProcessScriptRunner>());
+        _healthFactory = healthFactory ?? (checks => new MonitorHealthSource(checks, _time, factory));
+    }
+
+    /// <summary>Completed reconcile passes (tests wait on it).</summary>
+    public long Passes => Interlocked.Read(ref _passes);
+
+    /// <summary>Adopts the kernel's table, starts checkers and reconciles once before returning.</summary>
+    public async Task StartAsync(LvsModel model, CancellationToken cancellationToken)
+    {
+        if (_health is not null)
+        {
+            throw new InvalidOperationException("already started");
+        }
+
+        foreach (var warning in model.Warnings)
+        {
+            LogModelWarning(_logger, warning);
+        }
+
+        if (model.FlushOnStart)
+        {
+            LogFlush(_logger, "lvs_flush");
+            _table.Flush();
+        }
+
+        _planner.SetModel(model);
+        _health = _healthFactory(LvsConfigMapper.Checks(model));
+        ApplySuspension();
+        _health.Start();
+        await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+        _resyncTimer = _time.CreateTimer(_ => Wake(), null, _options.ResyncInterval, _options.ResyncInterval);
+        _loops = Task.WhenAll(Task.Run(WatchHealthAsync, CancellationToken.None), Task.Run(ReconcileLoopAsync, CancellationToken.None));
+    }
+
+    /// <summary>Convenience: maps <paramref name="config"/> and starts.</summary>
+    public Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken) => StartAsync(LvsConfigMapper.Map(config), cancellationToken);
+
+    /// <summary>Applies a new model: checkers of unchanged servers keep running; only table differences are applied.</summary>
+    public async Task ReloadAsync(LvsModel model, CancellationToken cancellationToken)
+    {
+        var health = _health ?? throw new InvalidOperationException("not started");
+        foreach (var warning in model.Warnings)
+        {
+            LogModelWarning(_logger, warning);
+        }
+
+        await health.UpdateAsync(LvsConfigMapper.Checks(model)).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _planner.SetModel(model);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        ApplySuspension();
+        await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>keepalived's shutdown: see the class summary and docs/lvs.md.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_health is not { } health)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _resyncTimer?.Dispose();
+        _drainTimer?.Dispose();
+        _wake.Writer.TryComplete();
+        await health.StopAsync().ConfigureAwait(false);
+        try
+        {
+            await _loops.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The loops end this way.
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var actual = _table.Read();
+            var plan = _planner.PlanShutdown(actual);
+            RunScripts(plan.Notifications);
+            if (_planner.Model.FlushOnStop == LvsFlushOnStop.All)
+            {
+                LogFlush(_logger, "lvs_flush_on_stop");
+                _table.Flush();
+                return;
+            }
+
+            Apply(IpvsDiff.Compute(plan.Desired, actual));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The virtual addresses this director holds now (VRRP master); drives ha_suspend.</summary>
+    public void SetVrrpState(IReadOnlyCollection<IPAddress> heldAddresses)
+    {
+        Volatile.Write(ref _heldAddresses, heldAddresses.ToHashSet());
+        ApplySuspension();
+    }
+
+    /// <summary>Re-reads the kernel table and applies what differs (also what the timers and health events trigger).</summary>
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var health = _health;
+            var actual = _table.Read();
+            var now = _time.GetUtcNow();
+            var plan = _planner.Plan(k => health?.Get(k), actual, now);
+            var operations = IpvsDiff.Compute(plan.Desired, actual);
+            Apply(operations);
+            RunScripts(plan.Notifications);
+            lock (_statusGate)
+            {
+                _lastActual = operations.Count == 0 ? actual : _table.Read();
+                _lastReconcile = now;
+                _lastOperations = operations.Count;
+            }
+
+            Interlocked.Increment(ref _passes);
+            ScheduleDrain(plan.NextDrainDeadline, now);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public LvsStatus GetStatus()
+    {
+        var snapshot = _health?.Snapshot().ToDictionary(s => s.Server) ?? [];
+        var model = _planner.Model;
+        lock (_statusGate)
+        {
+            var servers = model.VirtualServers.Select(vs =>
+            {
+                var first = vs.Services.Count > 0 && _lastActual.Services.TryGetValue(vs.Services[0].Key, out var s) ? s : null;
+                var sorryActive = vs.SorryServer is { } sorry && first?.Destinations.TryGetValue(DestinationKey.Of(sorry), out var d) == true && d.Settings.Weight > 0;
+                var realServers = vs.RealServers.Select(rs =>
+                {
+                    snapshot.TryGetValue(rs.HealthKey, out var checks);
+                    ActualDestination? kernel = null;
+                    first?.Destinations.TryGetValue(rs.Key, out kernel);
+                    return new LvsRealServerStatus(
+                        rs.Key.ToString(),
+                        checks?.Health ?? Health.Up,
+                        checks?.Weight ?? (int)rs.Destination.Weight,
+                        kernel?.Settings.Weight,
+                        kernel?.ActiveConnections ?? 0,
+                        checks?.Suspended ?? false,
+                        kernel is { Settings.Weight: 0 } && (checks?.Health == Health.Down) && !rs.InhibitOnFailure);
+                }).ToList();
+                return new LvsVirtualServerStatus(vs.Name, [.. vs.Services.Select(x => x.Key.ToString())], _planner.HasQuorum(vs.Name), sorryActive, realServers);
+            }).ToList();
+            return new LvsStatus(servers, _lastReconcile, _lastOperations, Interlocked.Read(ref _totalOperations), Interlocked.Read(ref _totalFailures), Passes);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        _resyncTimer?.Dispose();
+        _drainTimer?.Dispose();
+        _wake.Writer.TryComplete();
+        if (_health is not null)
+        {
+            await _health.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+        _gate.Dispose();
+    }
+
+    private void Apply(IReadOnlyList<IpvsOperation> operations)
+    {
+        if (operations.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var operation in operations)
+        {
+            LogOperation(_logger, operation.Name, operation.ToString());
+        }
+
+        var failures = _table.Apply(operations);
+        foreach (var failure in failures)
+        {
+            LogOperationFailed(_logger, failure.Operation.Name, failure.Operation.ToString(), failure.Error);
+        }
+
+        Interlocked.Add(ref _totalOperations, operations.Count);
+        Interlocked.Add(ref _totalFailures, failures.Count);
+    }
+
+    private void RunScripts(IReadOnlyList<LvsNotification> notifications)
+    {
+        foreach (var notification in notifications)
+        {
+            _scripts.Run(notification.Script, notification.Reason);
+        }
+    }
+
+    private void ApplySuspension()
+    {
+        var held = Volatile.Read(ref _heldAddresses);
+        var health = _health;
+        if (health is null)
+        {
+            return;
+        }
+
+        foreach (var vs in _planner.Model.VirtualServers.Where(v => v.HaSuspend && v.VirtualAddresses.Count > 0))
+        {
+            health.SetSuspended(vs.Name, held is not null && !vs.VirtualAddresses.Any(held.Contains));
+        }
+    }
+
+    private void ScheduleDrain(DateTimeOffset? deadline, DateTimeOffset now)
+    {
+        _drainTimer?.Dispose();
+        _drainTimer = null;
+        if (deadline is { } due && !_stopping.IsCancellationRequested)
+        {
+            var wait = due - now;
+            wait = wait < _options.DrainPollInterval ? (wait < TimeSpan.Zero ? TimeSpan.Zero : wait) : _options.DrainPollInterval;
+            _drainTimer = _time.CreateTimer(_ => Wake(), null, wait, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Wake() => _wake.Writer.TryWrite(true);
+
+    private async Task WatchHealthAsync()
+    {
+        var health = _health!;
+        try
+        {
+            await foreach (var change in health.Events.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                LogHealth(_logger, change.Server.ToString(), change.ServerHealth, change.ServerWeight);
+                Wake();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task ReconcileLoopAsync()
+    {
+        try
+        {
+            await foreach (var _ in _wake.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await ReconcileAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failed dump (e.g. the socket) must not end reconciling: the next wake retries.
+                    LogReconcileFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} {Subject}")]
+    private static partial void LogOperation(ILogger logger, string operation, string subject);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} {Subject} failed: {Error}")]
+    private static partial void LogOperationFailed(ILogger logger, string operation, string subject, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LVS configuration: {Warning}")]
+    private static partial void LogModelWarning(ILogger logger, string warning);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "flushing the IPVS table ({Reason})")]
+    private static partial void LogFlush(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "health: {Server} is {Health}, weight {Weight}")]
+    private static partial void LogHealth(ILogger logger, string server, Health health, int weight);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "reconcile pass failed; retrying on the next trigger")]
+    private static partial void LogReconcileFailed(ILogger logger, Exception exception);
+}
