@@ -1,0 +1,234 @@
+using System.Net;
+using System.Threading.Channels;
+using Kad.Checkers;
+using Kad.Config.Model;
+using Kad.Daemon.Lvs;
+using Kad.Netlink.Ipvs;
+using Kad.Testing;
+
+namespace Kad.Daemon.Tests.Lvs;
+
+public sealed class LvsServiceTests
+{
+    private static readonly IpvsService Web = new(IpvsServiceKey.ForAddress(IpvsProtocol.Tcp, IPAddress.Parse("10.0.0.1"), 80), "rr");
+    private static readonly IpvsService Foreign = new(IpvsServiceKey.ForAddress(IpvsProtocol.Tcp, IPAddress.Parse("10.0.0.2"), 80), "wlc");
+    private static readonly ManagedRealServer Rs1 = Rs(1);
+    private static readonly ManagedRealServer Rs2 = Rs(2);
+
+    [Test]
+    public async Task StartAsync_KernelHasMatchingEntries_OnlyMissingOnesAddedAndNothingFlushed()
+    {
+        var table = new InMemoryIpvsTable(IpvsDiffTests.Table(
+            (Web, [new ActualDestination(Rs1.Destination, 5, 9)]),
+            (Foreign, [new ActualDestination(new IpvsDestination(IPAddress.Parse("10.0.9.9"), 80))])));
+        await using var service = Service(table, new FakeHealth(), new FakeTimeProvider());
+
+        await service.StartAsync(Model(), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.Applied, Is.EqualTo(new IpvsOperation[] { new IpvsOperation.AddDestination(Web.Key, Rs2.Destination) }));
+            Assert.That(table.Flushes, Is.Zero);
+            Assert.That(table.Current.Services[Web.Key].Destinations[Rs1.Key].ActiveConnections, Is.EqualTo(5u));
+            Assert.That(table.Current.Services.ContainsKey(Foreign.Key), Is.True);
+        });
+    }
+
+    [Test]
+    public async Task Resync_DriftMadeByHand_RepairedOnNextInterval()
+    {
+        var table = new InMemoryIpvsTable();
+        var time = new FakeTimeProvider();
+        await using var service = new LvsService(table, new LvsServiceOptions { ResyncInterval = TimeSpan.FromSeconds(10) }, time, scripts: new NoScripts(), healthFactory: _ => new FakeHealth());
+        await service.StartAsync(Model(), CancellationToken.None);
+        table.Tamper(t => t with { Services = t.Services.SetItem(Web.Key, t.Services[Web.Key] with { Destinations = t.Services[Web.Key].Destinations.Remove(Rs2.Key) }) });
+        var passes = service.Passes;
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        await WaitFor(() => service.Passes > passes);
+
+        Assert.That(table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key), Is.True);
+    }
+
+    [Test]
+    public async Task HealthEvent_ServerDown_DestinationRemoved()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth();
+        await using var service = Service(table, health, new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+
+        health.Set(Rs2.HealthKey, Health.Down);
+        await WaitFor(() => !table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key));
+
+        Assert.That(table.Applied.Last(), Is.EqualTo(new IpvsOperation.DeleteDestination(Web.Key, Rs2.Key.Address, Rs2.Key.Port)));
+    }
+
+    [Test]
+    public async Task ReloadAsync_UnchangedServers_NoOperationTouchesThem()
+    {
+        var table = new InMemoryIpvsTable();
+        await using var service = Service(table, new FakeHealth(), new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+        table.Applied.Clear();
+        var rs3 = Rs(3);
+
+        await service.ReloadAsync(new LvsModel([new ManagedVirtualServer("web", [Web], [Rs1, rs3])]), CancellationToken.None);
+
+        Assert.That(table.Applied, Is.EquivalentTo(new IpvsOperation[]
+        {
+            new IpvsOperation.DeleteDestination(Web.Key, Rs2.Key.Address, Rs2.Key.Port),
+            new IpvsOperation.AddDestination(Web.Key, rs3.Destination),
+        }));
+    }
+
+    [Test]
+    public async Task StopAsync_Default_DeletesConfiguredServicesOnly()
+    {
+        var table = new InMemoryIpvsTable(IpvsDiffTests.Table((Foreign, [])));
+        await using var service = Service(table, new FakeHealth(), new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+
+        await service.StopAsync(CancellationToken.None);
+
+        Assert.That(table.Current.Services.Keys, Is.EqualTo(new[] { Foreign.Key }));
+    }
+
+    [Test]
+    public async Task StopAsync_FlushOnStop_FlushesTable()
+    {
+        var table = new InMemoryIpvsTable(IpvsDiffTests.Table((Foreign, [])));
+        await using var service = Service(table, new FakeHealth(), new FakeTimeProvider());
+        await service.StartAsync(Model() with { FlushOnStop = LvsFlushOnStop.All }, CancellationToken.None);
+
+        await service.StopAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.Flushes, Is.EqualTo(1));
+            Assert.That(table.Current.Services, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task SetVrrpState_AddressNotHeld_HaSuspendVirtualServerSuspended()
+    {
+        var health = new FakeHealth();
+        await using var service = Service(new InMemoryIpvsTable(), health, new FakeTimeProvider());
+        var vs = new ManagedVirtualServer("web", [Web], [Rs1]) { HaSuspend = true, VirtualAddresses = [IPAddress.Parse("10.0.0.1")] };
+        await service.StartAsync(new LvsModel([vs]), CancellationToken.None);
+
+        service.SetVrrpState([]);
+        var suspended = health.Suspended.Contains("web");
+        service.SetVrrpState([IPAddress.Parse("10.0.0.1")]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(suspended, Is.True);
+            Assert.That(health.Suspended, Does.Not.Contain("web"));
+        });
+    }
+
+    [Test]
+    public async Task GetStatus_AfterStart_ShowsKernelWeights()
+    {
+        await using var service = Service(new InMemoryIpvsTable(), new FakeHealth(), new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+
+        var status = service.GetStatus();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status.VirtualServers.Single().RealServers.Select(r => r.KernelWeight), Is.EqualTo(new long?[] { 1, 1 }));
+            Assert.That(status.VirtualServers.Single().QuorumUp, Is.True);
+            Assert.That(status.TotalOperations, Is.EqualTo(3));
+        });
+    }
+
+    private static LvsService Service(InMemoryIpvsTable table, FakeHealth health, FakeTimeProvider time) =>
+        new(table, timeProvider: time, scripts: new NoScripts(), healthFactory: _ => health);
+
+    private static LvsModel Model() => new([new ManagedVirtualServer("web", [Web], [Rs1, Rs2])]);
+
+    private static ManagedRealServer Rs(int host) => new(
+        new RealServerKey("web", IPAddress.Parse($"10.0.1.{host}"), 80),
+        new IpvsDestination(IPAddress.Parse($"10.0.1.{host}"), 80) { ForwardingMethod = IpvsForwardingMethod.Masquerade },
+        false,
+        null,
+        null,
+        [new TcpCheckOptions()]);
+
+    private static async Task WaitFor(Func<bool> condition)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(until), "condition not met within 10 s");
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class NoScripts : ILvsScriptRunner
+    {
+        public void Run(ScriptCommand script, string reason)
+        {
+        }
+    }
+
+    /// <summary>Health driven by the test: servers are up unless set otherwise; Set publishes a transition.</summary>
+    private sealed class FakeHealth : IHealthSource
+    {
+        private readonly Channel<HealthEvent> _events = Channel.CreateUnbounded<HealthEvent>();
+        private readonly Dictionary<RealServerKey, Health> _health = [];
+
+        public HashSet<string> Suspended { get; } = [];
+
+        public ChannelReader<HealthEvent> Events => _events.Reader;
+
+        public void Set(RealServerKey server, Health health)
+        {
+            lock (_health)
+            {
+                _health[server] = health;
+            }
+
+            _events.Writer.TryWrite(new HealthEvent(server, "TCP_CHECK#0", Health.Up, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch));
+        }
+
+        public void Start()
+        {
+        }
+
+        public (Health Health, int Weight)? Get(RealServerKey server)
+        {
+            lock (_health)
+            {
+                return (_health.GetValueOrDefault(server, Health.Up), 1);
+            }
+        }
+
+        public Task UpdateAsync(IReadOnlyList<RealServerChecks> servers) => Task.CompletedTask;
+
+        public void SetSuspended(string virtualServer, bool suspended)
+        {
+            if (suspended)
+            {
+                Suspended.Add(virtualServer);
+            }
+            else
+            {
+                Suspended.Remove(virtualServer);
+            }
+        }
+
+        public IReadOnlyList<ServerSnapshot> Snapshot() => [];
+
+        public Task StopAsync()
+        {
+            _events.Writer.TryComplete();
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
