@@ -78,7 +78,7 @@ Case("adopt_existing_entries_untouched", () =>
     // foreign service. A client connection is open through the VIP.
     Guest.Sh("ipvsadm -A -t 10.9.0.1:80 -s rr && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.11:8080 -m -w 1 && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.99:8080 -m -w 4");
     Guest.Sh("ipvsadm -A -t 10.9.0.2:80 -s wlc && ipvsadm -a -t 10.9.0.2:80 -r 10.20.0.50:80 -m");
-    Guest.WaitFor(() => Guest.Run("/bin/sh", "-c", "busybox wget -q -T 1 -O - http://10.20.0.11:8080/").ExitCode == 0, TimeSpan.FromSeconds(20), "httpd up");
+    Guest.WaitFor(() => Guest.Run("/bin/sh", "-c", "busybox wget -q -O - http://10.20.0.11:8080/").ExitCode == 0, TimeSpan.FromSeconds(20), "httpd up");
     Guest.Sh("(printf 'GET / HTTP/1.0\\r\\n'; sleep 120) | busybox nc 10.9.0.1 80 > /dev/null 2>&1 &");
     Guest.WaitFor(() => Established() is not null, TimeSpan.FromSeconds(5), "a connection through the VIP");
     establishedBefore = Established();
@@ -128,7 +128,7 @@ Case("listener_stopped_leaves_or_weight0_then_returns", () =>
     Console.WriteLine($"INFO real server left IPVS {stopped.ElapsedMilliseconds} ms after its listener died");
     for (var i = 0; i < 4; i++)
     {
-        Guest.Check(Guest.Run("/bin/sh", "-c", "busybox wget -q -T 2 -O - http://10.9.0.1/").ExitCode == 0, "traffic through the VIP failed with one healthy real server");
+        Guest.Check(Guest.Run("/bin/sh", "-c", "busybox wget -q -O - http://10.9.0.1/").ExitCode == 0, "traffic through the VIP failed with one healthy real server");
     }
 
     var restarted = Stopwatch.StartNew();
