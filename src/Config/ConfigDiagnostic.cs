@@ -62,8 +62,6 @@ internal sealed class DiagnosticBag
 
     public IReadOnlyList<ConfigDiagnostic> Items => _items;
 
-    public bool HasErrors => _items.Exists(d => d.IsError);
-
     public void Error(string code, SourceLocation? location, string message, string? keyword = null) =>
         _items.Add(new ConfigDiagnostic(DiagnosticSeverity.Error, code, message, location, keyword));
 

@@ -18,56 +18,52 @@ internal static class ConfigBinder
 
     public static KeepalivedConfig Bind(ImmutableArray<ConfigNode> nodes, BindContext c)
     {
-        var config = new KeepalivedConfig();
+        // Lists, not repeated immutable appends: a ~SEQ can generate tens of thousands of instances.
+        var global = new GlobalDefinitions { Location = SourceLocation.None };
+        SslSettings? ssl = null;
+        var scripts = new List<VrrpScript>();
+        var syncGroups = new List<VrrpSyncGroup>();
+        var instances = new List<VrrpInstance>();
+        var serverGroups = new List<VirtualServerGroup>();
+        var servers = new List<VirtualServer>();
         foreach (var node in nodes)
         {
             switch (node.Keyword)
             {
                 case "global_defs":
-                    config = config with { Global = Apply(config.Global with { Location = node.Location }, node, GlobalDefs, c) };
+                    global = Apply(global with { Location = node.Location }, node, GlobalDefs, c);
                     break;
                 case "SSL":
-                    config = config with { Ssl = Apply(config.Ssl ?? new SslSettings { Location = node.Location }, node, Ssl, c) };
+                    ssl = Apply(ssl ?? new SslSettings { Location = node.Location }, node, Ssl, c);
                     break;
-                case "vrrp_script":
-                    if (Name(node, c) is { } scriptName)
-                    {
-                        config = config with { VrrpScripts = config.VrrpScripts.Add(Apply(new VrrpScript(scriptName) { Location = node.Location }, node, Script, c)) };
-                    }
-
+                case "vrrp_script" when Name(node, c) is { } name:
+                    scripts.Add(Apply(new VrrpScript(name) { Location = node.Location }, node, Script, c));
                     break;
-                case "vrrp_sync_group":
-                    if (Name(node, c) is { } groupName)
-                    {
-                        config = config with { VrrpSyncGroups = config.VrrpSyncGroups.Add(Apply(new VrrpSyncGroup(groupName) { Location = node.Location }, node, SyncGroup, c)) };
-                    }
-
+                case "vrrp_sync_group" when Name(node, c) is { } name:
+                    syncGroups.Add(Apply(new VrrpSyncGroup(name) { Location = node.Location }, node, SyncGroup, c));
                     break;
-                case "vrrp_instance":
-                    if (Name(node, c) is { } instanceName)
-                    {
-                        config = config with { VrrpInstances = config.VrrpInstances.Add(Apply(new VrrpInstance(instanceName) { Location = node.Location }, node, Instance, c)) };
-                    }
-
+                case "vrrp_instance" when Name(node, c) is { } name:
+                    instances.Add(Apply(new VrrpInstance(name) { Location = node.Location }, node, Instance, c));
                     break;
-                case "virtual_server_group":
-                    if (Name(node, c) is { } vsgName)
-                    {
-                        config = config with { VirtualServerGroups = config.VirtualServerGroups.Add(BindVirtualServerGroup(new VirtualServerGroup(vsgName) { Location = node.Location }, node, c)) };
-                    }
-
+                case "virtual_server_group" when Name(node, c) is { } name:
+                    serverGroups.Add(BindVirtualServerGroup(new VirtualServerGroup(name) { Location = node.Location }, node, c));
                     break;
-                case "virtual_server":
-                    if (VirtualServerTargetOf(node, c) is { } target)
-                    {
-                        config = config with { VirtualServers = config.VirtualServers.Add(Apply(new VirtualServer(target) { Location = node.Location }, node, VirtualServerTable, c)) };
-                    }
-
+                case "virtual_server" when VirtualServerTargetOf(node, c) is { } target:
+                    servers.Add(Apply(new VirtualServer(target) { Location = node.Location }, node, VirtualServerTable, c));
                     break;
             }
         }
 
-        return config;
+        return new KeepalivedConfig
+        {
+            Global = global,
+            Ssl = ssl,
+            VrrpScripts = [.. scripts],
+            VrrpSyncGroups = [.. syncGroups],
+            VrrpInstances = [.. instances],
+            VirtualServerGroups = [.. serverGroups],
+            VirtualServers = [.. servers],
+        };
     }
 
     /// <summary>Every keyword path the binder handles ("vrrp_instance/priority"), for the schema test.</summary>
@@ -377,7 +373,6 @@ internal static class ConfigBinder
             {
                 "PASS" => VrrpAuthType.Password,
                 "AH" => VrrpAuthType.AuthenticationHeader,
-                null => null,
                 _ => null,
             };
             if (word is not null && type is null)

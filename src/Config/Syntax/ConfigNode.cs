@@ -13,9 +13,6 @@ public sealed record ConfigNode(
     SourceLocation Location,
     ImmutableArray<ConfigNode> Children)
 {
-    /// <summary>The words after the first.</summary>
-    public ReadOnlySpan<string> Arguments => Words.AsSpan()[1..];
-
     /// <summary>The first word as written (differs from <see cref="Keyword"/> for an alias such as lb_algo).</summary>
     public string WrittenKeyword => Words[0];
 }

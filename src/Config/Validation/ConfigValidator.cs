@@ -227,27 +227,30 @@ internal static class ConfigValidator
     /// </summary>
     private static void ValidateVirtualRouterIds(KeepalivedConfig config, DiagnosticBag d)
     {
-        var instances = config.VrrpInstances.Where(i => i.VirtualRouterId is not null && i.Interface is not null).ToList();
-        for (var a = 0; a < instances.Count; a++)
+        // Only instances on the same interface, VRID and family can clash: compare within those groups.
+        var groups = config.VrrpInstances
+            .Where(i => i.VirtualRouterId is not null && i.Interface is not null)
+            .GroupBy(i => (i.Interface, i.VirtualRouterId, FamilyOf(i)))
+            .Where(g => g.Skip(1).Any());
+        foreach (var group in groups)
         {
-            for (var b = a + 1; b < instances.Count; b++)
+            var instances = group.ToList();
+            for (var a = 0; a < instances.Count; a++)
             {
-                var x = instances[a];
-                var y = instances[b];
-                if (x.VirtualRouterId != y.VirtualRouterId || x.Interface != y.Interface || FamilyOf(x) != FamilyOf(y))
+                for (var b = a + 1; b < instances.Count; b++)
                 {
-                    continue;
-                }
-
-                var clash = (x.UnicastPeers.IsEmpty, y.UnicastPeers.IsEmpty) switch
-                {
-                    (true, true) => Equals(x.MulticastDestination, y.MulticastDestination),
-                    (false, false) => x.UnicastPeers.Any(p => y.UnicastPeers.Any(q => q.Address.Equals(p.Address))),
-                    _ => false,
-                };
-                if (clash)
-                {
-                    d.Error(DiagnosticCodes.Duplicate, y.Location, $"vrrp_instance {y.Name}: virtual_router_id {y.VirtualRouterId} on {y.Interface} is already used by {x.Name} ({x.Location})");
+                    var x = instances[a];
+                    var y = instances[b];
+                    var clash = (x.UnicastPeers.IsEmpty, y.UnicastPeers.IsEmpty) switch
+                    {
+                        (true, true) => Equals(x.MulticastDestination, y.MulticastDestination),
+                        (false, false) => x.UnicastPeers.Any(p => y.UnicastPeers.Any(q => q.Address.Equals(p.Address))),
+                        _ => false,
+                    };
+                    if (clash)
+                    {
+                        d.Error(DiagnosticCodes.Duplicate, y.Location, $"vrrp_instance {y.Name}: virtual_router_id {y.VirtualRouterId} on {y.Interface} is already used by {x.Name} ({x.Location})");
+                    }
                 }
             }
         }

@@ -38,6 +38,7 @@ public class SyntaxParserTests
         var r = Load("global_defs {\n bogus 1\n bogus_block {\n router_id inner\n }\n router_id outer\n}\nnot_a_keyword\n");
 
         Assert.That(r.Findings(), Is.EqualTo(new[] { (DiagnosticCodes.UnknownKeyword, 2), (DiagnosticCodes.UnknownKeyword, 3), (DiagnosticCodes.UnknownKeyword, 8) }));
+        Assert.That(r.HasErrors, Is.True);
         Assert.That(r.Diagnostics[0].Message, Does.Contain("in 'global_defs'"));
         Assert.That(r.Diagnostics[2].Message, Does.Contain("at the top level"));
         Assert.That(r.Config.Global.RouterId, Is.EqualTo("outer"));
@@ -58,6 +59,7 @@ public class SyntaxParserTests
 
         Assert.That(r.Findings(), Is.EqualTo(new[] { (DiagnosticCodes.Unsupported, 2), (DiagnosticCodes.Unsupported, 3) }));
         Assert.That(r.Diagnostics.All(d => d.Severity == DiagnosticSeverity.Warning));
+        Assert.That((r.HasErrors, r.Warnings.Count()), Is.EqualTo((false, 2)));
         Assert.That(r.Diagnostics[0].Message, Does.Contain("SNMP"));
         Assert.That(r.Diagnostics[0].Keyword, Is.EqualTo("enable_snmp_vrrp"));
     }
