@@ -48,6 +48,14 @@ public class SdNotifyProcessTests
                 Assert.That(ready, Does.Contain("READY=1"), Text(output));
                 Assert.That(File.ReadAllText(pidFile).Trim(), Is.EqualTo(kad.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
+                // SIGUSR1 / SIGUSR2: keepalived-style dumps, rewritten whole, naming this run's config file.
+                var started = DateTime.UtcNow.AddSeconds(-1);
+                Signal(kad.Id, "USR1");
+                Signal(kad.Id, "USR2");
+                Assert.That(WaitForFile("/tmp/kad.data", started, "config file = " + config), Is.True, "data dump\n" + Text(output));
+                Assert.That(WaitForFile("/tmp/kad.stats", started, "statistics"), Is.True, "stats dump\n" + Text(output));
+                Assert.That(kad.HasExited, Is.False, "USR1/USR2 do not end the daemon");
+
                 Signal(kad.Id, "HUP");
                 var reloading = ReceiveUntil(receiver, "RELOADING=1");
                 Assert.That(reloading, Does.Match(@"RELOADING=1\nMONOTONIC_USEC=\d+"));
@@ -82,6 +90,22 @@ public class SdNotifyProcessTests
         {
             return output.ToString();
         }
+    }
+
+    private static bool WaitForFile(string path, DateTime notBefore, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(path) && File.GetLastWriteTimeUtc(path) >= notBefore && File.ReadAllText(path).Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return false;
     }
 
     private static void Signal(int pid, string name) =>
