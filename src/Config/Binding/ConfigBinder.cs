@@ -111,7 +111,7 @@ internal static class ConfigBinder
 
     // ---------------------------------------------------------------- global_defs
 
-    private static readonly Dictionary<string, Handler<GlobalDefinitions>> GlobalDefs = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Handler<GlobalDefinitions>> GlobalDefs = WithGarp<GlobalDefinitions>("vrrp_", g => g.Garp, (g, x) => g with { Garp = x }, new(StringComparer.Ordinal)
     {
         ["router_id"] = (g, n, c) => g with { RouterId = c.String(n, "a router id") ?? g.RouterId },
         ["default_interface"] = (g, n, c) => g with { DefaultInterface = c.String(n, "an interface name") ?? g.DefaultInterface },
@@ -119,12 +119,6 @@ internal static class ConfigBinder
         ["vrrp_mcast_group6"] = (g, n, c) => g with { VrrpMulticastGroup6 = MulticastGroup(n, c, AddressFamily.InterNetworkV6) ?? g.VrrpMulticastGroup6 },
         ["vrrp_version"] = (g, n, c) => g with { VrrpVersion = c.Int(n, 2, 3, "2 or 3") ?? g.VrrpVersion },
         ["vrrp_strict"] = (g, n, c) => g with { VrrpStrict = c.Flag(n) },
-        ["vrrp_garp_master_delay"] = (g, n, c) => g with { Garp = g.Garp with { MasterDelay = WholeSeconds(n, c) ?? g.Garp.MasterDelay } },
-        ["vrrp_garp_master_repeat"] = (g, n, c) => g with { Garp = g.Garp with { MasterRepeat = c.Int(n, 0, int.MaxValue) ?? g.Garp.MasterRepeat } },
-        ["vrrp_garp_lower_prio_delay"] = (g, n, c) => g with { Garp = g.Garp with { LowerPriorityDelay = WholeSeconds(n, c) ?? g.Garp.LowerPriorityDelay } },
-        ["vrrp_garp_lower_prio_repeat"] = (g, n, c) => g with { Garp = g.Garp with { LowerPriorityRepeat = c.Int(n, 0, int.MaxValue) ?? g.Garp.LowerPriorityRepeat } },
-        ["vrrp_garp_master_refresh"] = (g, n, c) => g with { Garp = g.Garp with { MasterRefresh = WholeSeconds(n, c) ?? g.Garp.MasterRefresh } },
-        ["vrrp_garp_master_refresh_repeat"] = (g, n, c) => g with { Garp = g.Garp with { MasterRefreshRepeat = c.Int(n, 0, int.MaxValue) ?? g.Garp.MasterRefreshRepeat } },
         ["vrrp_garp_interval"] = (g, n, c) => g with { GarpInterval = c.Seconds(n, 0, 86400) ?? g.GarpInterval },
         ["vrrp_gna_interval"] = (g, n, c) => g with { GnaInterval = c.Seconds(n, 0, 86400) ?? g.GnaInterval },
         ["vrrp_min_garp"] = (g, n, c) => g with { MinGarp = c.Bool(n) ?? g.MinGarp },
@@ -146,7 +140,30 @@ internal static class ConfigBinder
 
         // Applied while the files were read (includes that follow it); nothing to keep.
         ["include_check"] = (g, _, _) => g,
-    };
+    });
+
+    /// <summary>Adds the garp_* keywords (global_defs spells them vrrp_garp_*) for a record holding <see cref="GarpSettings"/>.</summary>
+    private static Dictionary<string, Handler<T>> WithGarp<T>(string prefix, Func<T, GarpSettings> get, Func<T, GarpSettings, T> set, Dictionary<string, Handler<T>> table)
+    {
+        table[prefix + "garp_master_delay"] = (t, n, c) => set(t, get(t) with { MasterDelay = WholeSeconds(n, c) ?? get(t).MasterDelay });
+        table[prefix + "garp_master_repeat"] = (t, n, c) => set(t, get(t) with { MasterRepeat = c.Int(n, 0, int.MaxValue) ?? get(t).MasterRepeat });
+        table[prefix + "garp_lower_prio_delay"] = (t, n, c) => set(t, get(t) with { LowerPriorityDelay = WholeSeconds(n, c) ?? get(t).LowerPriorityDelay });
+        table[prefix + "garp_lower_prio_repeat"] = (t, n, c) => set(t, get(t) with { LowerPriorityRepeat = c.Int(n, 0, int.MaxValue) ?? get(t).LowerPriorityRepeat });
+        table[prefix + "garp_master_refresh"] = (t, n, c) => set(t, get(t) with { MasterRefresh = WholeSeconds(n, c) ?? get(t).MasterRefresh });
+        table[prefix + "garp_master_refresh_repeat"] = (t, n, c) => set(t, get(t) with { MasterRefreshRepeat = c.Int(n, 0, int.MaxValue) ?? get(t).MasterRefreshRepeat });
+        return table;
+    }
+
+    /// <summary>Adds notify_master/backup/fault/stop and notify for a record holding <see cref="VrrpNotifyScripts"/>.</summary>
+    private static Dictionary<string, Handler<T>> WithNotify<T>(Func<T, VrrpNotifyScripts> get, Func<T, VrrpNotifyScripts, T> set, Dictionary<string, Handler<T>> table)
+    {
+        table["notify_master"] = (t, n, c) => set(t, get(t) with { Master = c.Script(n, true) ?? get(t).Master });
+        table["notify_backup"] = (t, n, c) => set(t, get(t) with { Backup = c.Script(n, true) ?? get(t).Backup });
+        table["notify_fault"] = (t, n, c) => set(t, get(t) with { Fault = c.Script(n, true) ?? get(t).Fault });
+        table["notify_stop"] = (t, n, c) => set(t, get(t) with { Stop = c.Script(n, true) ?? get(t).Stop });
+        table["notify"] = (t, n, c) => set(t, get(t) with { Any = c.Script(n, true) ?? get(t).Any });
+        return table;
+    }
 
     private static TimeSpan? WholeSeconds(ConfigNode n, BindContext c) =>
         c.Int(n, 0, 86400, "a number of seconds") is { } s ? TimeSpan.FromSeconds(s) : null;
@@ -326,18 +343,13 @@ internal static class ConfigBinder
 
     // ---------------------------------------------------------------- vrrp_sync_group
 
-    private static readonly Dictionary<string, Handler<VrrpSyncGroup>> SyncGroup = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Handler<VrrpSyncGroup>> SyncGroup = WithNotify<VrrpSyncGroup>(g => g.Notify, (g, x) => g with { Notify = x }, new(StringComparer.Ordinal)
     {
         ["group"] = (g, n, c) => g with { Members = g.Members.AddRange(n.Children.SelectMany(line => line.Words.Select(w => new NameReference(w) { Location = line.Location }))) },
         ["track_interface"] = (g, n, c) => g with { TrackInterfaces = g.TrackInterfaces.AddRange(TrackInterfaces(n, c)) },
         ["track_script"] = (g, n, c) => g with { TrackScripts = g.TrackScripts.AddRange(TrackScripts(n, c)) },
-        ["notify_master"] = (g, n, c) => g with { Notify = g.Notify with { Master = c.Script(n, true) ?? g.Notify.Master } },
-        ["notify_backup"] = (g, n, c) => g with { Notify = g.Notify with { Backup = c.Script(n, true) ?? g.Notify.Backup } },
-        ["notify_fault"] = (g, n, c) => g with { Notify = g.Notify with { Fault = c.Script(n, true) ?? g.Notify.Fault } },
-        ["notify_stop"] = (g, n, c) => g with { Notify = g.Notify with { Stop = c.Script(n, true) ?? g.Notify.Stop } },
-        ["notify"] = (g, n, c) => g with { Notify = g.Notify with { Any = c.Script(n, true) ?? g.Notify.Any } },
         ["sync_group_tracking_weight"] = (g, n, c) => g with { SyncGroupTrackingWeight = c.Flag(n) },
-    };
+    });
 
     private static IEnumerable<TrackedInterface> TrackInterfaces(ConfigNode block, BindContext c)
     {
@@ -395,7 +407,7 @@ internal static class ConfigBinder
         },
     };
 
-    private static readonly Dictionary<string, Handler<VrrpInstance>> Instance = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Handler<VrrpInstance>> Instance = WithGarp<VrrpInstance>("", v => v.Garp, (v, x) => v with { Garp = x }, WithNotify<VrrpInstance>(v => v.Notify, (v, x) => v with { Notify = x }, new(StringComparer.Ordinal)
     {
         ["state"] = (v, n, c) => v with { State = InitialState(n, c) ?? v.State },
         ["interface"] = (v, n, c) => v with { Interface = c.String(n, "an interface name") ?? v.Interface },
@@ -422,26 +434,15 @@ internal static class ConfigBinder
         ["virtual_ipaddress_excluded"] = (v, n, c) => v with { ExcludedVirtualAddresses = v.ExcludedVirtualAddresses.AddRange(VirtualAddresses(n, c)) },
         ["track_interface"] = (v, n, c) => v with { TrackInterfaces = v.TrackInterfaces.AddRange(TrackInterfaces(n, c)) },
         ["track_script"] = (v, n, c) => v with { TrackScripts = v.TrackScripts.AddRange(TrackScripts(n, c)) },
-        ["notify_master"] = (v, n, c) => v with { Notify = v.Notify with { Master = c.Script(n, true) ?? v.Notify.Master } },
-        ["notify_backup"] = (v, n, c) => v with { Notify = v.Notify with { Backup = c.Script(n, true) ?? v.Notify.Backup } },
-        ["notify_fault"] = (v, n, c) => v with { Notify = v.Notify with { Fault = c.Script(n, true) ?? v.Notify.Fault } },
-        ["notify_stop"] = (v, n, c) => v with { Notify = v.Notify with { Stop = c.Script(n, true) ?? v.Notify.Stop } },
-        ["notify"] = (v, n, c) => v with { Notify = v.Notify with { Any = c.Script(n, true) ?? v.Notify.Any } },
         ["notify_deleted"] = (v, n, c) => v with { Notify = v.Notify with { ReportDeleted = true, Deleted = n.Words.Length > 1 ? c.Script(n, true) : null } },
         ["notify_master_rx_lower_pri"] = (v, n, c) => v with { Notify = v.Notify with { MasterRxLowerPriority = c.Script(n, true) ?? v.Notify.MasterRxLowerPriority } },
-        ["garp_master_delay"] = (v, n, c) => v with { Garp = v.Garp with { MasterDelay = WholeSeconds(n, c) ?? v.Garp.MasterDelay } },
-        ["garp_master_repeat"] = (v, n, c) => v with { Garp = v.Garp with { MasterRepeat = c.Int(n, 0, int.MaxValue) ?? v.Garp.MasterRepeat } },
-        ["garp_lower_prio_delay"] = (v, n, c) => v with { Garp = v.Garp with { LowerPriorityDelay = WholeSeconds(n, c) ?? v.Garp.LowerPriorityDelay } },
-        ["garp_lower_prio_repeat"] = (v, n, c) => v with { Garp = v.Garp with { LowerPriorityRepeat = c.Int(n, 0, int.MaxValue) ?? v.Garp.LowerPriorityRepeat } },
-        ["garp_master_refresh"] = (v, n, c) => v with { Garp = v.Garp with { MasterRefresh = WholeSeconds(n, c) ?? v.Garp.MasterRefresh } },
-        ["garp_master_refresh_repeat"] = (v, n, c) => v with { Garp = v.Garp with { MasterRefreshRepeat = c.Int(n, 0, int.MaxValue) ?? v.Garp.MasterRefreshRepeat } },
         ["lower_prio_no_advert"] = (v, n, c) => v with { LowerPriorityNoAdvert = c.Bool(n) ?? v.LowerPriorityNoAdvert },
         ["higher_prio_send_advert"] = (v, n, c) => v with { HigherPrioritySendAdvert = c.Bool(n) ?? v.HigherPrioritySendAdvert },
         ["down_timer_adverts"] = (v, n, c) => v with { DownTimerAdverts = c.Int(n, 1, 100) ?? v.DownTimerAdverts },
         ["skip_check_adv_addr"] = (v, n, c) => v with { SkipCheckAdvertAddresses = c.Bool(n) ?? v.SkipCheckAdvertAddresses },
         ["strict_mode"] = (v, n, c) => v with { StrictMode = c.Bool(n) ?? v.StrictMode },
         ["promote_secondaries"] = (v, n, c) => v with { PromoteSecondaries = c.Flag(n) },
-    };
+    }));
 
 
     private static VrrpInitialState? InitialState(ConfigNode n, BindContext c) => c.String(n, "MASTER or BACKUP") switch
