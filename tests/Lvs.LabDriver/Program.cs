@@ -79,7 +79,8 @@ Case("adopt_existing_entries_untouched", () =>
     Guest.Sh("ipvsadm -A -t 10.9.0.1:80 -s rr && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.11:8080 -m -w 1 && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.99:8080 -m -w 4");
     Guest.Sh("ipvsadm -A -t 10.9.0.2:80 -s wlc && ipvsadm -a -t 10.9.0.2:80 -r 10.20.0.50:80 -m");
     Guest.WaitFor(() => Guest.Run("/bin/sh", "-c", "busybox wget -q -O - http://10.20.0.11:8080/").ExitCode == 0, TimeSpan.FromSeconds(20), "httpd up");
-    Guest.Sh("(printf 'GET / HTTP/1.0\\r\\n'; sleep 120) | busybox nc 10.9.0.1 80 > /dev/null 2>&1 &");
+    // Every descriptor of the background job is redirected, or the shell's output pipe stays open until it ends.
+    Guest.Sh("((printf 'GET / HTTP/1.0\\r\\n'; sleep 120) | busybox nc 10.9.0.1 80) > /dev/null 2>&1 < /dev/null &");
     Guest.WaitFor(() => Established() is not null, TimeSpan.FromSeconds(5), "a connection through the VIP");
     establishedBefore = Established();
     var activeBefore = Destinations("TCP  10.9.0.1:80")["10.20.0.11:8080"].Active;
