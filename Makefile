@@ -10,7 +10,7 @@ RID := linux-x64
 PUBLISH_FLAGS := -c Release -r $(RID) --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true -p:DebugType=none -v:q -nologo
 LAB_DRIVERS := $(wildcard tests/*.LabDriver/*.LabDriver.csproj)
 
-.PHONY: test prereqs build format-check publish lab-drivers unit demo bench clean
+.PHONY: test prereqs build format-check publish lab-drivers unit demo bench deb clean
 
 ## prereqs: apt packages and the lab kernel (cached in .lab/)
 prereqs:
@@ -70,6 +70,10 @@ demo: prereqs publish
 ## bench: figures beside keepalived / ipvsadm, one BENCH line each
 bench: prereqs publish lab-drivers
 	@for b in bench/*/run; do [ -x "$$b" ] && "$$b"; done
+
+## deb: a Debian package with both executables, the systemd unit and the docs (dpkg-deb)
+deb: publish
+	packaging/deb/build-deb $(PUBLISH) artifacts/deb
 
 clean:
 	rm -rf artifacts
