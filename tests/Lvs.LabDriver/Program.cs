@@ -75,8 +75,9 @@ Case("adopt_existing_entries_untouched", () =>
     httpd["10.20.0.11:8080"] = Guest.StartHttpd("10.20.0.11:8080");
     httpd["10.20.0.12:8080"] = Guest.StartHttpd("10.20.0.12:8080");
     // The kernel already has: our service with one of our real servers, a foreign real server in it, and a
-    // foreign service. A client connection is open through the VIP.
-    Guest.Sh("ipvsadm -A -t 10.9.0.1:80 -s rr && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.11:8080 -m -w 1 && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.99:8080 -m -w 4");
+    // foreign service. A client connection is open through the VIP (the foreign destination has weight 0 so the
+    // connection lands on our real server, which exists).
+    Guest.Sh("ipvsadm -A -t 10.9.0.1:80 -s rr && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.11:8080 -m -w 1 && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.99:8080 -m -w 0");
     Guest.Sh("ipvsadm -A -t 10.9.0.2:80 -s wlc && ipvsadm -a -t 10.9.0.2:80 -r 10.20.0.50:80 -m");
     Guest.WaitFor(() => Guest.Run("/bin/sh", "-c", "busybox wget -q -O - http://10.20.0.11:8080/").ExitCode == 0, TimeSpan.FromSeconds(20), "httpd up");
     // Every descriptor of the background job is redirected, or the shell's output pipe stays open until it ends.
