@@ -18,6 +18,7 @@ internal static class CliCommandLine
         root.Options.Add(version);
         root.Subcommands.Add(StatusCommand.Create(output, error));
         root.Subcommands.Add(ReloadCommand.Create(output, error));
+        root.Subcommands.Add(CheckCommand.Create(output, error));
         root.SetAction(result =>
         {
             if (result.GetValue(version))

@@ -69,14 +69,11 @@ internal static class DaemonEntry
         return builder.Build();
     }
 
-    /// <summary><c>kad -t</c>: 0 when the file is usable, 5 when not; findings on stderr with file:line.</summary>
+    /// <summary><c>kad -t</c>: 0 when the file is usable, 5 when not; findings on stderr as FILE:LINE:COL: error|warning: message.</summary>
     private static int ConfigTestExit(string file)
     {
         var result = KeepalivedConfigLoader.Load(file);
-        foreach (var diagnostic in result.Diagnostics)
-        {
-            Console.Error.WriteLine(diagnostic.ToString());
-        }
+        DiagnosticFormatter.Write(result.Diagnostics, Console.Error);
 
         return result.HasErrors ? ExitConfig : 0;
     }
