@@ -25,7 +25,11 @@ public class FuzzPropertyTests
     private static readonly string[] Vocabulary =
         [.. KeywordSchema.Default.All.Select(k => k.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal), .. Punctuation];
 
-    private static readonly FsCheck.Config Quick = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(1000);
+    // A fixed seed, so every run (and CI) sees the same 1,000 inputs per property; change the seed to explore more.
+    // One random run once spun for minutes on an input nobody kept: a fixed stream makes any such failure reproducible.
+    private static readonly FsCheck.Config Quick = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(1000)
+        .WithReplay(Microsoft.FSharp.Core.FSharpOption<FsCheck.Replay>.Some(
+            new FsCheck.Replay(new FsCheck.Rnd(20261121UL, 0x9E3779B97F4A7C15UL), Microsoft.FSharp.Core.FSharpOption<int>.None)));
 
     [Test]
     public void Load_RandomKeywordTokenStreams_OnlyFindingsAndDeterministic()
