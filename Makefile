@@ -50,10 +50,12 @@ artifacts/lab/%: $(TEST_INPUTS)
 	@touch $@
 
 ## test: every layer (unit, namespace lab, kernel lab); ends with "N passed, N failed, N skipped"
+# SIGHUP back to its default for the tests: a runner started under nohup passes it on ignored, and .NET then never
+# delivers it, so the daemons the tests start could not be told to reload.
 test: prereqs format-check build publish lab-drivers
 	@rm -rf $(RESULTS)
 	@start=$$(date +%s); status=0; \
-	dotnet test $(SLN) --no-build -m:1 --logger "trx" --results-directory $(RESULTS) -- NUnit.DisplayName=FullName || status=$$?; \
+	env --default-signal=HUP dotnet test $(SLN) --no-build -m:1 --logger "trx" --results-directory $(RESULTS) -- NUnit.DisplayName=FullName || status=$$?; \
 	echo "test run took $$(( $$(date +%s) - start ))s"; \
 	tests/summarize-trx $(RESULTS); \
 	exit $$status
