@@ -229,7 +229,8 @@ public class ScriptMonitorTests
         var loop = monitor.RunAsync(cancel.Token);
         for (var i = 0; i < 3; i++)
         {
-            await WaitForAsync(() => monitor.Runs == i + 1);
+            // Runs is counted before the loop arms its interval timer; advancing in between would be lost.
+            await WaitForAsync(() => monitor.Runs == i + 1 && clock.ArmedTimers == 1);
             clock.Advance(TimeSpan.FromSeconds(2));
         }
 
