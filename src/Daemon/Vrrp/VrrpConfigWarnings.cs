@@ -32,10 +32,17 @@ internal static class VrrpConfigWarnings
             InstanceWarnings(instance, w => Warn(instance.Location, $"vrrp_instance {instance.Name}: {w}"));
         }
 
+        var instances = config.VrrpInstances.ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var group in config.VrrpSyncGroups)
         {
             var where = $"vrrp_sync_group {group.Name}: ";
             NotifyWarnings(group.Notify, w => Warn(group.Location, where + w));
+            var weighted = group.Members.Select(m => instances.GetValueOrDefault(m.Name)).Any(i => i is not null
+                && (i.TrackInterfaces.Any(t => t.Weight is not null and not 0) || i.TrackScripts.Any(t => t.Weight is not null and not 0)));
+            if (weighted && !group.SyncGroupTrackingWeight)
+            {
+                Warn(group.Location, where + "members track with weights: kad applies them (as keepalived does only with sync_group_tracking_weight)");
+            }
         }
 
         foreach (var script in config.VrrpScripts)

@@ -185,4 +185,35 @@ public class VrrpKeywordActionTests
 
         Assert.That(warnings, Is.Empty);
     }
+
+    [Test]
+    public void Warnings_SyncGroupMemberTracksWithWeight_SaysKadAppliesIt()
+    {
+        var config = """
+            vrrp_sync_group VG {
+                group {
+                    VI_1
+                }
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                track_interface {
+                    eth1 weight -20
+                }
+                virtual_ipaddress {
+                    10.0.0.100
+                }
+            }
+            """;
+
+        var warnings = VrrpConfigWarnings.Collect(Load(config));
+        var withOption = VrrpConfigWarnings.Collect(Load(config.Replace("group {", "sync_group_tracking_weight\n    group {", StringComparison.Ordinal)));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(warnings, Has.One.Contains("sync_group_tracking_weight"));
+            Assert.That(withOption, Is.Empty);
+        }
+    }
 }
