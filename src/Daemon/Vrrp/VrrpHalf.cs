@@ -33,6 +33,14 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         _addresses = new RtnetlinkAddressPort(_client, loggers.CreateLogger<RtnetlinkAddressPort>());
         _links = new RtnetlinkLinkStateSource(loggers.CreateLogger<RtnetlinkLinkStateSource>());
         _links.Start();
+        WarnUnsupported(config);
+        if (config.Global.VrrpStartupDelay is { } delay && delay > TimeSpan.Zero)
+        {
+            // keepalived's vrrp_startup_delay: give the network time to settle after boot before any instance runs.
+            LogStartupDelay(delay.TotalSeconds);
+            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var unit in VrrpOptionsMapper.Units(config))
         {
             await StartUnitAsync(unit, cancellationToken).ConfigureAwait(false);
@@ -41,6 +49,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
 
     public async Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
     {
+        WarnUnsupported(config);
         var wanted = VrrpOptionsMapper.Units(config);
         List<VrrpUnit> running;
         lock (_gate)
@@ -55,12 +64,22 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         }
 
         var byKey = wanted.ToDictionary(u => u.Key, StringComparer.Ordinal);
-        foreach (var key in plan.Added.Concat(plan.Changed))
+        var restart = new List<string>(plan.Changed);
+        foreach (var key in plan.Updated)
+        {
+            if (!await UpdateUnitAsync(byKey[key]).ConfigureAwait(false))
+            {
+                await StopUnitAsync(key).ConfigureAwait(false);
+                restart.Add(key);
+            }
+        }
+
+        foreach (var key in plan.Added.Concat(restart))
         {
             await StartUnitAsync(byKey[key], cancellationToken).ConfigureAwait(false);
         }
 
-        LogPlan(plan.Kept.Count, plan.Added.Count, plan.Changed.Count, plan.Removed.Count);
+        LogPlan(plan.Kept.Count, plan.Added.Count, plan.Updated.Count, plan.Changed.Count, plan.Removed.Count);
         return plan.Describe();
     }
 
@@ -174,6 +193,40 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         LogStarted(unit.Key);
     }
 
+    /// <summary>Applies a unit's new addresses, notify scripts and GARP timing to its running instances; false (and
+    /// the caller restarts the unit) if the engine refused or did not answer.</summary>
+    private async Task<bool> UpdateUnitAsync(VrrpUnit unit)
+    {
+        RunningUnit? running;
+        lock (_gate)
+        {
+            running = _running.GetValueOrDefault(unit.Key);
+        }
+
+        if (running is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            running.Notify.Replace(unit.Notify);
+            await running.Engine.ReconfigureAsync(unit.Options.Instances.Select(i => i.Instance)).WaitAsync(TimeSpan.FromSeconds(10), time).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ArgumentException or TimeoutException)
+        {
+            LogUpdateFailed(unit.Key, ex.Message);
+            return false;
+        }
+
+        lock (_gate)
+        {
+            _running[unit.Key] = running with { Unit = unit };
+        }
+
+        return true;
+    }
+
     private async Task StopUnitAsync(string key)
     {
         RunningUnit? unit;
@@ -190,10 +243,24 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         LogStopped(key);
     }
 
+    private void WarnUnsupported(KeepalivedConfig config)
+    {
+        foreach (var warning in VrrpConfigWarnings.Collect(config))
+        {
+            LogUnsupported(warning);
+        }
+    }
+
     private sealed record RunningUnit(VrrpUnit Unit, VrrpEngine Engine, NotifyDispatcher Notify, IReadOnlyList<(EngineInstance Instance, InstanceStats Stats)> Instances);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP_Instance({Name}) {From} -> {To} ({Reason})")]
     private partial void LogTransition(string name, string from, string to, VrrpTransitionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogUnsupported(string warning);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP: vrrp_startup_delay, instances start in {Seconds} s")]
+    private partial void LogStartupDelay(double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} started")]
     private partial void LogStarted(string unit);
@@ -201,8 +268,11 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} stopped")]
     private partial void LogStopped(string unit);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP reload: {Kept} unchanged, {Added} added, {Changed} changed, {Removed} removed")]
-    private partial void LogPlan(int kept, int added, int changed, int removed);
+    [LoggerMessage(Level = LogLevel.Information, Message = "VRRP reload: {Kept} unchanged, {Added} added, {Updated} updated in place, {Changed} restarted, {Removed} removed")]
+    private partial void LogPlan(int kept, int added, int updated, int changed, int removed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "VRRP {Unit}: in-place update refused ({Reason}); restarting it")]
+    private partial void LogUpdateFailed(string unit, string reason);
 }
 
 /// <summary>Transitions of one instance, counted on its interface thread and read by the status server.</summary>

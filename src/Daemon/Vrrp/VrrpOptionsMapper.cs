@@ -17,7 +17,30 @@ namespace Kad.Daemon.Vrrp;
 internal sealed record VrrpUnit(string Key, VrrpEngineOptions Options, IReadOnlyDictionary<string, NotifyScripts> Notify, VrrpUnitSource Source);
 
 /// <summary>What a unit was built from; two units with equal sources run identically.</summary>
-internal sealed record VrrpUnitSource(EquatableArray<ModelInstance> Instances, VrrpSyncGroup? Group, EquatableArray<ModelScript> Scripts, VrrpGlobalDefaults Globals);
+internal sealed record VrrpUnitSource(EquatableArray<ModelInstance> Instances, VrrpSyncGroup? Group, EquatableArray<ModelScript> Scripts, VrrpGlobalDefaults Globals)
+{
+    /// <summary>
+    /// The source without what a reload can apply to running instances (virtual addresses, notify scripts, GARP
+    /// timing): two units whose election parts are equal differ only in those, and the address family of each
+    /// instance must stay the same too.
+    /// </summary>
+    public VrrpUnitSource ElectionPart() => this with
+    {
+        Instances = [.. Instances.Select(i => i with { VirtualAddresses = [], ExcludedVirtualAddresses = [], Notify = new(), Garp = new() })],
+        Group = Group is null ? null : Group with { Notify = new() },
+        Globals = Globals with { Garp = new(), GarpInterval = null, GnaInterval = null, MinGarp = null },
+    };
+
+    /// <summary>Whether <paramref name="next"/> can be applied to running instances without restarting them.</summary>
+    public bool CanApplyInPlace(VrrpUnitSource next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        return ElectionPart() == next.ElectionPart()
+            && Instances.Zip(next.Instances).All(p => !p.Second.VirtualAddresses.IsEmpty
+                && !p.First.VirtualAddresses.IsEmpty
+                && p.First.VirtualAddresses[0].Address.AddressFamily == p.Second.VirtualAddresses[0].Address.AddressFamily);
+    }
+}
 
 /// <summary>The global_defs values that VRRP instances inherit (the rest of global_defs does not touch VRRP).</summary>
 internal sealed record VrrpGlobalDefaults(
@@ -26,7 +49,12 @@ internal sealed record VrrpGlobalDefaults(
     bool? LowerPriorityNoAdvert,
     bool? HigherPrioritySendAdvert,
     bool? SkipCheckAdvertAddresses,
-    int? DownTimerAdverts)
+    int? DownTimerAdverts,
+    System.Net.IPAddress? MulticastGroup4,
+    System.Net.IPAddress? MulticastGroup6,
+    TimeSpan? GarpInterval,
+    TimeSpan? GnaInterval,
+    bool? MinGarp)
 {
     public static VrrpGlobalDefaults From(GlobalDefinitions global) => new(
         global.VrrpVersion,
@@ -34,7 +62,12 @@ internal sealed record VrrpGlobalDefaults(
         global.LowerPriorityNoAdvert,
         global.HigherPrioritySendAdvert,
         global.SkipCheckAdvertAddresses,
-        global.DownTimerAdverts);
+        global.DownTimerAdverts,
+        global.VrrpMulticastGroup4,
+        global.VrrpMulticastGroup6,
+        global.GarpInterval,
+        global.GnaInterval,
+        global.MinGarp);
 }
 
 /// <summary>Maps the parsed configuration onto the VRRP engine's options, resolving keepalived's defaults in one place.</summary>
@@ -101,7 +134,7 @@ internal static class VrrpOptionsMapper
         var ipv6 = addresses.Count > 0 && addresses[0].Address.AddressFamily == AddressFamily.InterNetworkV6;
         // keepalived: IPv6 instances always speak VRRPv3.
         var version = ipv6 ? 3 : instance.Version ?? global.VrrpVersion ?? 2;
-        var garp = Garp(instance.Garp, global.Garp);
+        var garp = Garp(instance.Garp, global);
         return new VrrpInstanceOptions
         {
             Name = instance.Name,
@@ -120,6 +153,8 @@ internal static class VrrpOptionsMapper
             AuthPassword = version == 2 ? instance.Authentication?.Password : null,
             SourceAddress = instance.SourceAddress,
             UnicastPeers = [.. instance.UnicastPeers.Select(p => p.Address)],
+            UnicastTtl = (byte)Math.Clamp(instance.UnicastTtl ?? VrrpConstants.RequiredTtl, 1, 255),
+            MulticastGroup = instance.MulticastDestination ?? (ipv6 ? global.VrrpMulticastGroup6 : global.VrrpMulticastGroup4),
             CheckAddressList = !(instance.SkipCheckAdvertAddresses ?? global.SkipCheckAdvertAddresses ?? false),
             AdvertOnLowerPriority = !(instance.LowerPriorityNoAdvert ?? global.LowerPriorityNoAdvert ?? false),
             AdvertBeforeYielding = instance.HigherPrioritySendAdvert ?? global.HigherPrioritySendAdvert ?? false,
@@ -135,19 +170,23 @@ internal static class VrrpOptionsMapper
         return new VirtualAddress(address.Address, address.PrefixLength ?? host, address.Device, address.Label, address.Scope);
     }
 
-    /// <summary>Per-instance garp_* over global vrrp_garp_* over keepalived's defaults (5 s, 5 frames, no refresh).</summary>
-    public static GarpOptions Garp(GarpSettings instance, GarpSettings global)
+    /// <summary>Per-instance garp_* over global vrrp_garp_* over keepalived's defaults (5 s, 5 frames, no refresh;
+    /// <c>vrrp_min_garp</c>: 1 frame, no second burst), with the global per-interface spacing.</summary>
+    public static GarpOptions Garp(GarpSettings instance, GlobalDefinitions global)
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(global);
-        var repeat = instance.MasterRepeat ?? global.MasterRepeat ?? 5;
+        var minimal = global.MinGarp == true;
+        var repeat = instance.MasterRepeat ?? global.Garp.MasterRepeat ?? (minimal ? 1 : 5);
         return new GarpOptions
         {
-            MasterDelay = instance.MasterDelay ?? global.MasterDelay ?? TimeSpan.FromSeconds(5),
+            MasterDelay = instance.MasterDelay ?? global.Garp.MasterDelay ?? (minimal ? TimeSpan.Zero : TimeSpan.FromSeconds(5)),
             MasterRepeat = repeat,
-            MasterRefresh = instance.MasterRefresh ?? global.MasterRefresh ?? TimeSpan.Zero,
-            MasterRefreshRepeat = instance.MasterRefreshRepeat ?? global.MasterRefreshRepeat ?? 1,
-            LowerPriorityRepeat = instance.LowerPriorityRepeat ?? global.LowerPriorityRepeat ?? repeat,
+            MasterRefresh = instance.MasterRefresh ?? global.Garp.MasterRefresh ?? TimeSpan.Zero,
+            MasterRefreshRepeat = instance.MasterRefreshRepeat ?? global.Garp.MasterRefreshRepeat ?? 1,
+            LowerPriorityRepeat = instance.LowerPriorityRepeat ?? global.Garp.LowerPriorityRepeat ?? repeat,
+            ArpSpacing = global.GarpInterval ?? TimeSpan.Zero,
+            NaSpacing = global.GnaInterval ?? TimeSpan.Zero,
         };
     }
 
@@ -190,15 +229,22 @@ internal static class VrrpOptionsMapper
         Fault = Argv(notify.Fault),
         Stop = Argv(notify.Stop),
         Any = Argv(notify.Any),
+        MasterRxLowerPriority = Argv(notify.MasterRxLowerPriority),
     };
 
     private static string[]? Argv(ScriptCommand? command) => command is null ? null : [.. command.Arguments];
 }
 
-/// <summary>What a reload does to the VRRP units: keep the unchanged, stop the removed and changed, start the new and changed.</summary>
+/// <summary>
+/// What a reload does to the VRRP units: keep the unchanged, update in place those whose change is not election-relevant
+/// (addresses, notify scripts, GARP timing), stop the removed, restart the changed, start the new.
+/// </summary>
 internal sealed record VrrpReloadPlan(IReadOnlyList<string> Kept, IReadOnlyList<string> Added, IReadOnlyList<string> Removed, IReadOnlyList<string> Changed)
 {
-    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0;
+    /// <summary>Changed units applied to the running instances, which keep their state.</summary>
+    public IReadOnlyList<string> Updated { get; init; } = [];
+
+    public bool IsEmpty => Added.Count == 0 && Removed.Count == 0 && Changed.Count == 0 && Updated.Count == 0;
 
     public static VrrpReloadPlan Compute(IEnumerable<VrrpUnit> running, IEnumerable<VrrpUnit> wanted)
     {
@@ -207,6 +253,7 @@ internal sealed record VrrpReloadPlan(IReadOnlyList<string> Kept, IReadOnlyList<
         var kept = new List<string>();
         var added = new List<string>();
         var changed = new List<string>();
+        var updated = new List<string>();
         foreach (var (key, unit) in next)
         {
             if (!old.TryGetValue(key, out var current))
@@ -217,16 +264,25 @@ internal sealed record VrrpReloadPlan(IReadOnlyList<string> Kept, IReadOnlyList<
             {
                 kept.Add(key);
             }
+            else if (current.Source.CanApplyInPlace(unit.Source))
+            {
+                updated.Add(key);
+            }
             else
             {
                 changed.Add(key);
             }
         }
 
-        return new VrrpReloadPlan(kept, added, [.. old.Keys.Where(k => !next.ContainsKey(k))], changed);
+        return new VrrpReloadPlan(kept, added, [.. old.Keys.Where(k => !next.ContainsKey(k))], changed) { Updated = updated };
     }
 
     /// <summary>One human line per change, for the log and <c>dotnet-kad reload</c>.</summary>
     public IReadOnlyList<string> Describe() =>
-        [.. Added.Select(k => $"vrrp: {k} added"), .. Changed.Select(k => $"vrrp: {k} changed (restarted)"), .. Removed.Select(k => $"vrrp: {k} removed")];
+    [
+        .. Added.Select(k => $"vrrp: {k} added"),
+        .. Updated.Select(k => $"vrrp: {k} changed (applied in place, state kept)"),
+        .. Changed.Select(k => $"vrrp: {k} changed (restarted)"),
+        .. Removed.Select(k => $"vrrp: {k} removed"),
+    ];
 }

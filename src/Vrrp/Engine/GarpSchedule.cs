@@ -6,6 +6,8 @@ namespace Kad.Vrrp.Engine;
 /// </summary>
 public sealed class GarpSchedule(GarpOptions options, TimeProvider time)
 {
+    private GarpOptions _options = options;
+    private bool _master;
     private long? _delayedBurst;
     private long? _refresh;
 
@@ -19,14 +21,16 @@ public sealed class GarpSchedule(GarpOptions options, TimeProvider time)
     /// <summary>Became master: returns how many frames per address to send now, and arms the later bursts.</summary>
     public int OnBecameMaster()
     {
+        _master = true;
         var now = time.GetTimestamp();
-        _delayedBurst = options.MasterDelay > TimeSpan.Zero ? now + Delta(options.MasterDelay) : null;
-        _refresh = options.MasterRefresh > TimeSpan.Zero ? now + Delta(options.MasterRefresh) : null;
-        return options.MasterRepeat;
+        _delayedBurst = _options.MasterDelay > TimeSpan.Zero ? now + Delta(_options.MasterDelay) : null;
+        _refresh = _options.MasterRefresh > TimeSpan.Zero ? now + Delta(_options.MasterRefresh) : null;
+        return _options.MasterRepeat;
     }
 
     public void OnLeftMaster()
     {
+        _master = false;
         _delayedBurst = null;
         _refresh = null;
     }
@@ -38,17 +42,29 @@ public sealed class GarpSchedule(GarpOptions options, TimeProvider time)
         var frames = 0;
         if (_delayedBurst <= now)
         {
-            frames = Math.Max(frames, options.MasterRepeat);
+            frames = Math.Max(frames, _options.MasterRepeat);
             _delayedBurst = null;
         }
 
         if (_refresh <= now)
         {
-            frames = Math.Max(frames, options.MasterRefreshRepeat);
-            _refresh = now + Delta(options.MasterRefresh);
+            frames = Math.Max(frames, _options.MasterRefreshRepeat);
+            _refresh = now + Delta(_options.MasterRefresh);
         }
 
         return frames;
+    }
+
+    /// <summary>Reload: new timing; a master's refresh follows the new <c>garp_master_refresh</c> from now on.</summary>
+    public void Update(GarpOptions next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        var refreshChanged = next.MasterRefresh != _options.MasterRefresh;
+        _options = next;
+        if (_master && refreshChanged)
+        {
+            _refresh = next.MasterRefresh > TimeSpan.Zero ? time.GetTimestamp() + Delta(next.MasterRefresh) : null;
+        }
     }
 
     private long Delta(TimeSpan span) => (long)((UInt128)(ulong)span.Ticks * (ulong)time.TimestampFrequency / TimeSpan.TicksPerSecond);

@@ -22,6 +22,10 @@ public sealed record NotifyScripts
 
     /// <summary>keepalived's <c>notify_fifo</c>: one line per change.</summary>
     public string? FifoPath { get; init; }
+
+    /// <summary><c>notify_master_rx_lower_pri</c>: run as written (no arguments appended) when a master hears a
+    /// lower-priority advert.</summary>
+    public IReadOnlyList<string>? MasterRxLowerPriority { get; init; }
 }
 
 /// <summary>
@@ -30,8 +34,9 @@ public sealed record NotifyScripts
 /// </summary>
 public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
 {
-    private readonly Channel<VrrpNotification> _queue = Channel.CreateUnbounded<VrrpNotification>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly IReadOnlyDictionary<string, NotifyScripts> _scripts;
+    private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string> _lowerPriorityQueued = new(StringComparer.Ordinal);
+    private volatile IReadOnlyDictionary<string, NotifyScripts> _scripts;
     private readonly IScriptRunner _runner;
     private readonly ILogger _logger;
     private readonly TimeSpan _scriptTimeout;
@@ -46,7 +51,36 @@ public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
         _worker = Task.Run(WorkAsync);
     }
 
-    public void Notify(VrrpNotification notification) => _queue.Writer.TryWrite(notification);
+    public void Notify(VrrpNotification notification) => _queue.Writer.TryWrite(new Work(notification, null));
+
+    /// <summary>Reload: later notifications run the new scripts (queued ones too).</summary>
+    public void Replace(IReadOnlyDictionary<string, NotifyScripts> scriptsByName) =>
+        _scripts = scriptsByName ?? throw new ArgumentNullException(nameof(scriptsByName));
+
+    /// <summary>
+    /// Queues the instance's <c>notify_master_rx_lower_pri</c> script unless a run is already waiting: a lower-priority
+    /// router advertising every 10 ms must not pile up a hundred process starts a second.
+    /// </summary>
+    public void MasterReceivedLowerPriority(string instanceName)
+    {
+        ArgumentNullException.ThrowIfNull(instanceName);
+        if (!_scripts.TryGetValue(instanceName, out var scripts) || scripts.MasterRxLowerPriority is not { Count: > 0 })
+        {
+            return;
+        }
+
+        lock (_lowerPriorityQueued)
+        {
+            if (!_lowerPriorityQueued.Add(instanceName))
+            {
+                return;
+            }
+        }
+
+        _queue.Writer.TryWrite(new Work(null, instanceName));
+    }
+
+    private sealed record Work(VrrpNotification? Notification, string? LowerPriorityInstance);
 
     /// <summary>The commands one notification runs, in order: the state's own script, then <c>notify</c> with arguments.</summary>
     public static IReadOnlyList<IReadOnlyList<string>> CommandsFor(NotifyScripts scripts, VrrpNotification notification)
@@ -91,8 +125,24 @@ public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
 
     private async Task WorkAsync()
     {
-        await foreach (var notification in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var work in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (work.LowerPriorityInstance is { } name)
+            {
+                lock (_lowerPriorityQueued)
+                {
+                    _lowerPriorityQueued.Remove(name);
+                }
+
+                if (_scripts.TryGetValue(name, out var lower) && lower.MasterRxLowerPriority is { Count: > 0 } command)
+                {
+                    await RunAsync(command, name).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            var notification = work.Notification!;
             if (!_scripts.TryGetValue(notification.Name, out var scripts))
             {
                 continue;
@@ -100,18 +150,7 @@ public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
 
             foreach (var command in CommandsFor(scripts, notification))
             {
-                try
-                {
-                    var outcome = await _runner.RunAsync(command, _scriptTimeout, CancellationToken.None).ConfigureAwait(false);
-                    if (outcome != ScriptOutcome.Success)
-                    {
-                        _logger.LogWarning("notify {Command} for {Name}: {Outcome}", command[0], notification.Name, outcome);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    _logger.LogError(ex, "notify {Command} for {Name} could not run", command[0], notification.Name);
-                }
+                await RunAsync(command, notification.Name).ConfigureAwait(false);
             }
 
             if (scripts.FifoPath is { } fifo)
@@ -125,6 +164,22 @@ public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
                     _logger.LogWarning("notify_fifo {Path}: {Error}", fifo, ex.Message);
                 }
             }
+        }
+    }
+
+    private async Task RunAsync(IReadOnlyList<string> command, string name)
+    {
+        try
+        {
+            var outcome = await _runner.RunAsync(command, _scriptTimeout, CancellationToken.None).ConfigureAwait(false);
+            if (outcome != ScriptOutcome.Success)
+            {
+                _logger.LogWarning("notify {Command} for {Name}: {Outcome}", command[0], name, outcome);
+            }
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "notify {Command} for {Name} could not run", command[0], name);
         }
     }
 }

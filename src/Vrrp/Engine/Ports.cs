@@ -49,6 +49,11 @@ public sealed record VrrpNotification(string Kind, string Name, VrrpState State,
 public interface IVrrpNotifyPort
 {
     void Notify(VrrpNotification notification);
+
+    /// <summary>A master heard an advert of lower (non-zero) priority (<c>notify_master_rx_lower_pri</c>).</summary>
+    void MasterReceivedLowerPriority(string instanceName)
+    {
+    }
 }
 
 /// <summary>Port: link state of interfaces (the Daemon implements it with rtnetlink link events).</summary>

@@ -116,6 +116,36 @@ public sealed class VrrpEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reload in place: each instance takes its new options on its interface thread (see
+    /// <see cref="VrrpInstance.Reconfigure"/>); completes when all have, faults if one refused.
+    /// </summary>
+    public Task ReconfigureAsync(IEnumerable<VrrpInstanceOptions> instances)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        var applied = new List<Task>();
+        foreach (var options in instances)
+        {
+            var (instance, loop, _) = _byName.TryGetValue(options.Name, out var found) ? found : throw new ArgumentException($"no instance {options.Name}");
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Post(() =>
+            {
+                try
+                {
+                    instance.Reconfigure(options);
+                    done.SetResult();
+                }
+                catch (Exception ex)
+                {
+                    done.SetException(ex);
+                }
+            });
+            applied.Add(done.Task);
+        }
+
+        return Task.WhenAll(applied);
+    }
+
     /// <summary>Masters send priority 0 and release their addresses; threads and monitors stop.</summary>
     public async Task StopAsync()
     {

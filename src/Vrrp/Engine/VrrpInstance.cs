@@ -15,6 +15,12 @@ public interface IVrrpWire
 
     /// <summary>Sends <paramref name="framesPerAddress"/> gratuitous ARPs / unsolicited NAs for each of the instance's addresses.</summary>
     void Announce(VrrpInstance instance, int framesPerAddress);
+
+    /// <summary>The same for some of its addresses only (those a reload added).</summary>
+    void Announce(VrrpInstance instance, int framesPerAddress, IReadOnlyList<byte[]> addresses);
+
+    /// <summary>The instance's advert template changed (reload): prepare its adverts again.</summary>
+    void Refresh(VrrpInstance instance);
 }
 
 /// <summary>
@@ -27,6 +33,9 @@ public sealed class VrrpInstance : IVrrpRouterSink
     private readonly IVrrpNotifyPort _notify;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private VrrpInstanceOptions _options;
+    private VrrpAdvertTemplate _template;
+    private byte[][] _addressBytes;
     private IVrrpWire? _wire;
     private VrrpRouter? _router;
     private VrrpAdvertFilter? _filter;
@@ -38,27 +47,27 @@ public sealed class VrrpInstance : IVrrpRouterSink
     public VrrpInstance(VrrpInstanceOptions options, TimeProvider time, IVirtualAddressPort addresses, IVrrpNotifyPort? notify = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Options = options;
+        _options = options;
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _addresses = addresses ?? throw new ArgumentNullException(nameof(addresses));
         _notify = notify ?? NullNotifyPort.Instance;
         _logger = logger ?? NullLogger.Instance;
-        Template = VrrpAdvertTemplate.Create(options.Version, options.VirtualRouterId, options.AdvertisementInterval,
-            [.. options.VirtualAddresses.Select(a => a.Address)], options.AuthType, options.AuthPassword);
+        _template = CreateTemplate(options);
         Garp = new GarpSchedule(options.Garp, time);
-        AddressBytes = [.. options.VirtualAddresses.Concat(options.ExcludedAddresses).Select(a => a.Address.GetAddressBytes())];
+        _addressBytes = AllAddresses(options).Select(a => a.Address.GetAddressBytes()).ToArray();
     }
 
-    public VrrpInstanceOptions Options { get; }
+    /// <summary>The options in effect (a reload may replace them in place, see <see cref="Reconfigure"/>).</summary>
+    public VrrpInstanceOptions Options => _options;
 
     public string Name => Options.Name;
 
-    public VrrpAdvertTemplate Template { get; }
+    public VrrpAdvertTemplate Template => _template;
 
     public GarpSchedule Garp { get; }
 
     /// <summary>Every address announced on becoming master (advertised and excluded), as bytes.</summary>
-    public IReadOnlyList<byte[]> AddressBytes { get; }
+    public IReadOnlyList<byte[]> AddressBytes => _addressBytes;
 
     public VrrpDropCounters Drops { get; } = new();
 
@@ -86,12 +95,7 @@ public sealed class VrrpInstance : IVrrpRouterSink
         ArgumentNullException.ThrowIfNull(source);
         _wire = wire ?? throw new ArgumentNullException(nameof(wire));
         SourceAddress = source;
-        _filter = new VrrpAdvertFilter(Template, new VrrpAdvertFilterOptions
-        {
-            UnicastPeers = Options.UnicastPeers,
-            OwnAddresses = [source],
-            CheckAddressList = Options.CheckAddressList,
-        });
+        _filter = CreateFilter(source);
         _router = new VrrpRouter(new VrrpRouterOptions
         {
             Version = Options.Version,
@@ -172,9 +176,14 @@ public sealed class VrrpInstance : IVrrpRouterSink
         AdvertsReceived++;
         var wasMaster = _router.State == VrrpState.Master;
         _router.OnAdvertisement(new VrrpAdvertInfo(packet.Priority, packet.Interval, VrrpAddress.ToUInt128(packet.Source)));
-        if (wasMaster && _router.State == VrrpState.Master && packet.Priority != 0 && packet.Priority < _router.Priority && Options.Garp.LowerPriorityRepeat > 0)
+        if (wasMaster && _router.State == VrrpState.Master && packet.Priority != 0 && packet.Priority < _router.Priority)
         {
-            _wire?.Announce(this, Options.Garp.LowerPriorityRepeat);
+            if (Options.Garp.LowerPriorityRepeat > 0)
+            {
+                _wire?.Announce(this, Options.Garp.LowerPriorityRepeat);
+            }
+
+            _notify.MasterReceivedLowerPriority(Name);
         }
     }
 
@@ -249,16 +258,9 @@ public sealed class VrrpInstance : IVrrpRouterSink
 
     private void InstallAddresses()
     {
-        foreach (var address in Options.VirtualAddresses.Concat(Options.ExcludedAddresses))
+        foreach (var address in AllAddresses(Options))
         {
-            try
-            {
-                _addresses.Add(address, address.Device ?? Options.Interface);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                _logger.LogError(ex, "{Instance}: cannot add {Address}", Name, address);
-            }
+            AddAddress(address);
         }
 
         _installed = true;
@@ -271,20 +273,130 @@ public sealed class VrrpInstance : IVrrpRouterSink
             return;
         }
 
-        foreach (var address in Options.VirtualAddresses.Concat(Options.ExcludedAddresses))
+        foreach (var address in AllAddresses(Options))
         {
-            try
-            {
-                _addresses.Remove(address, address.Device ?? Options.Interface);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                _logger.LogError(ex, "{Instance}: cannot remove {Address}", Name, address);
-            }
+            RemoveAddress(address);
         }
 
         _installed = false;
     }
 
+    private void AddAddress(VirtualAddress address)
+    {
+        try
+        {
+            _addresses.Add(address, address.Device ?? Options.Interface);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "{Instance}: cannot add {Address}", Name, address);
+        }
+    }
+
+    private void RemoveAddress(VirtualAddress address)
+    {
+        try
+        {
+            _addresses.Remove(address, address.Device ?? Options.Interface);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _logger.LogError(ex, "{Instance}: cannot remove {Address}", Name, address);
+        }
+    }
+
     internal bool IsIPv6 => Options.Family == AddressFamily.InterNetworkV6;
+
+    /// <summary>
+    /// Whether <paramref name="next"/> differs from <paramref name="current"/> only in what <see cref="Reconfigure"/>
+    /// applies in place: the addresses (same family, at least one advertised) and the GARP options. Everything else
+    /// takes part in the election or the socket set-up and needs a new instance.
+    /// </summary>
+    public static bool CanReconfigure(VrrpInstanceOptions current, VrrpInstanceOptions next)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(next);
+        return next.VirtualAddresses.Count > 0
+            && current.Family == next.Family
+            && current.Name == next.Name
+            && current.Interface == next.Interface
+            && current.VirtualRouterId == next.VirtualRouterId
+            && current.Version == next.Version
+            && current.Priority == next.Priority
+            && current.AdvertisementInterval == next.AdvertisementInterval
+            && current.InitialState == next.InitialState
+            && current.Preempt == next.Preempt
+            && current.PreemptDelay == next.PreemptDelay
+            && current.AuthType == next.AuthType
+            && current.AuthPassword == next.AuthPassword
+            && Equals(current.SourceAddress, next.SourceAddress)
+            && current.UnicastPeers.SequenceEqual(next.UnicastPeers)
+            && current.UnicastTtl == next.UnicastTtl
+            && Equals(current.MulticastGroup, next.MulticastGroup)
+            && current.V3ChecksumForm == next.V3ChecksumForm
+            && current.CheckAddressList == next.CheckAddressList
+            && current.AdvertOnLowerPriority == next.AdvertOnLowerPriority
+            && current.AdvertBeforeYielding == next.AdvertBeforeYielding
+            && current.DownTimerAdverts == next.DownTimerAdverts;
+    }
+
+    /// <summary>
+    /// Reload in place (interface thread): new addresses and GARP options without leaving the current state. A master
+    /// removes the dropped addresses, installs and announces the new ones, and its next advert carries the new list; a
+    /// backup only checks adverts against the new list from now on.
+    /// </summary>
+    public void Reconfigure(VrrpInstanceOptions next)
+    {
+        if (!CanReconfigure(Options, next))
+        {
+            throw new ArgumentException($"{Name}: the change is election-relevant and needs a restart of the instance", nameof(next));
+        }
+
+        var before = AllAddresses(Options).ToList();
+        var after = AllAddresses(next).ToList();
+        var added = after.Where(a => !before.Contains(a)).ToList();
+        var removed = before.Where(a => !after.Contains(a)).ToList();
+        _options = next;
+        _template = CreateTemplate(next);
+        _addressBytes = after.Select(a => a.Address.GetAddressBytes()).ToArray();
+        Garp.Update(next.Garp);
+        if (SourceAddress is not null)
+        {
+            _filter = CreateFilter(SourceAddress);
+        }
+
+        _wire?.Refresh(this);
+        if (_installed)
+        {
+            foreach (var address in removed)
+            {
+                RemoveAddress(address);
+            }
+
+            foreach (var address in added)
+            {
+                AddAddress(address);
+            }
+        }
+
+        if (State == VrrpState.Master && added.Count > 0)
+        {
+            _wire?.Announce(this, next.Garp.MasterRepeat, [.. added.Select(a => a.Address.GetAddressBytes())]);
+        }
+
+        _logger.LogInformation("{Instance}: reconfigured in place ({Added} addresses added, {Removed} removed)", Name, added.Count, removed.Count);
+    }
+
+    private static IEnumerable<VirtualAddress> AllAddresses(VrrpInstanceOptions options) => options.VirtualAddresses.Concat(options.ExcludedAddresses);
+
+    private static VrrpAdvertTemplate CreateTemplate(VrrpInstanceOptions options) =>
+        VrrpAdvertTemplate.Create(options.Version, options.VirtualRouterId, options.AdvertisementInterval,
+            [.. options.VirtualAddresses.Select(a => a.Address)], options.AuthType, options.AuthPassword);
+
+    private VrrpAdvertFilter CreateFilter(IPAddress source) => new(Template, new VrrpAdvertFilterOptions
+    {
+        UnicastPeers = Options.UnicastPeers,
+        OwnAddresses = [source],
+        CheckAddressList = Options.CheckAddressList,
+    });
 }

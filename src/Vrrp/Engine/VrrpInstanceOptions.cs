@@ -46,6 +46,18 @@ public sealed record VrrpInstanceOptions
     /// <summary><c>unicast_peer</c>; empty = multicast.</summary>
     public IReadOnlyList<IPAddress> UnicastPeers { get; init; } = [];
 
+    /// <summary><c>unicast_ttl</c>: TTL / hop limit of unicast adverts (keepalived's default 255). Receivers that
+    /// check TTL 255 (multicast, RFC) would drop anything lower, so it matters only across routers.</summary>
+    public byte UnicastTtl { get; init; } = VrrpConstants.RequiredTtl;
+
+    /// <summary><c>mcast_dst_ip</c> (or global <c>vrrp_mcast_group4/6</c>): the group adverts go to and that is joined;
+    /// null = 224.0.0.18 / ff02::12.</summary>
+    public IPAddress? MulticastGroup { get; init; }
+
+    /// <summary>Where multicast adverts go: <see cref="MulticastGroup"/> or the protocol's group.</summary>
+    public IPAddress EffectiveMulticastGroup => MulticastGroup
+        ?? new IPAddress(Family == AddressFamily.InterNetworkV6 ? VrrpConstants.IPv6Group : VrrpConstants.IPv4Group);
+
     /// <summary>v3 over IPv4: checksum form to send (<c>v3_checksum_as_v2</c> = <see cref="VrrpChecksumForm.MessageOnly"/>).</summary>
     public VrrpChecksumForm V3ChecksumForm { get; init; } = VrrpChecksumForm.PseudoHeader;
 
@@ -85,4 +97,10 @@ public sealed record GarpOptions
 
     /// <summary>Unsolicited NAs set the Router flag (keepalived: when IPv6 forwarding is on).</summary>
     public bool NeighborAdvertRouterFlag { get; init; }
+
+    /// <summary><c>vrrp_garp_interval</c>: pause between gratuitous ARPs sent on the interface; zero = back to back.</summary>
+    public TimeSpan ArpSpacing { get; init; } = TimeSpan.Zero;
+
+    /// <summary><c>vrrp_gna_interval</c>: pause between unsolicited NAs sent on the interface; zero = back to back.</summary>
+    public TimeSpan NaSpacing { get; init; } = TimeSpan.Zero;
 }

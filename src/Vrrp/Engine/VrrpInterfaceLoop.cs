@@ -13,9 +13,10 @@ namespace Kad.Vrrp.Engine;
 
 /// <summary>
 /// Runs every instance of one interface on a dedicated thread (DESIGN: "Timing under load"): the thread sleeps in
-/// ppoll on the VRRP sockets and an eventfd until a packet arrives, a timer of some instance falls due, or another
+/// epoll on the VRRP sockets and an eventfd until a packet arrives, a timer of some instance falls due, or another
 /// thread posts a command. Steady state — receiving, validating, timing and sending adverts — allocates nothing, so
 /// neither a busy thread pool nor GC allocation pressure from elsewhere can delay an advert or a master-down timer.
+/// An idle master's advert is a prepared datagram (<see cref="PreparedAdvert"/>) and one sendto per interval.
 /// </summary>
 public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
 {
@@ -28,20 +29,22 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly byte[] _receiveBuffer = new byte[BufferLength];
-    private readonly byte[] _sendBuffer = new byte[BufferLength];
     private readonly VrrpInstance?[] _byVridV4 = new VrrpInstance?[256];
     private readonly VrrpInstance?[] _byVridV6 = new VrrpInstance?[256];
     private readonly Dictionary<VrrpInstance, Route> _routes = [];
+    private readonly Queue<Announcement> _announcements = new();
+    private long _nextAnnouncementAt;
     private Thread? _thread;
     private Wakeup? _wakeup;
+    private Poller? _poller;
     private VrrpSocket? _socketV4;
     private VrrpSocket? _socketV6;
     private AnnouncementSocket? _announcer;
     private volatile bool _stopping;
     private readonly int? _realtimePriority;
 
-    /// <summary>Where one instance's adverts go: prepared addresses, so sending allocates nothing.</summary>
-    private sealed record Route(VrrpSocket Socket, byte[] Source, (SocketAddress To, byte[] Bytes)[] Destinations);
+    /// <summary>Where one instance's adverts go: one prepared advert per destination, so sending allocates nothing.</summary>
+    private sealed record Route(VrrpSocket Socket, PreparedAdvert[] Adverts);
 
     /// <summary>Prepares the loop; nothing is opened until <see cref="Start"/>. <c>onThreadStart</c> runs first on the new
     /// thread (a test enters a network namespace there, so the sockets are created inside it). <c>realtimePriority</c>
@@ -154,6 +157,7 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             _socketV4?.Dispose();
             _socketV6?.Dispose();
             _announcer?.Dispose();
+            _poller?.Dispose();
             _wakeup?.Dispose();
             _stopped.TrySetResult();
         }
@@ -186,7 +190,7 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         var unicastAddresses = nic.GetIPProperties().UnicastAddresses.Select(u => u.Address).ToList();
         if (v4.Count > 0)
         {
-            _socketV4 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetwork, joinGroup: v4.Any(i => !i.Options.Unicast));
+            _socketV4 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetwork, Groups(v4));
             var primary = unicastAddresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
             foreach (var instance in v4)
             {
@@ -200,11 +204,24 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             var linkLocal = v6.Select(i => i.Options.SourceAddress).FirstOrDefault(a => a is not null)
                 ?? unicastAddresses.FirstOrDefault(a => a.IsIPv6LinkLocal)
                 ?? throw new InvalidOperationException($"{InterfaceName} has no IPv6 link-local address");
-            _socketV6 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetworkV6, joinGroup: v6.Any(i => !i.Options.Unicast), linkLocal);
+            var hopLimit = v6.Where(i => i.Options.Unicast).Select(i => i.Options.UnicastTtl).DefaultIfEmpty(VrrpConstants.RequiredTtl).Min();
+            _socketV6 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetworkV6, Groups(v6), linkLocal, hopLimit);
             foreach (var instance in v6)
             {
                 BindInstance(instance, _socketV6, instance.Options.SourceAddress ?? linkLocal);
             }
+        }
+
+        _poller = new Poller();
+        _poller.Add(_wakeup.Fd);
+        if (_socketV4 is not null)
+        {
+            _poller.Add(_socketV4.Fd);
+        }
+
+        if (_socketV6 is not null)
+        {
+            _poller.Add(_socketV6.Fd);
         }
 
         try
@@ -217,70 +234,58 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
     }
 
+    private static IPAddress[] Groups(IEnumerable<VrrpInstance> instances) =>
+        [.. instances.Where(i => !i.Options.Unicast).Select(i => i.Options.EffectiveMulticastGroup).Distinct()];
+
     private void BindInstance(VrrpInstance instance, VrrpSocket socket, IPAddress source)
+    {
+        BindRoute(instance, socket, source);
+        instance.Bind(this, source);
+    }
+
+    private void BindRoute(VrrpInstance instance, VrrpSocket socket, IPAddress source)
     {
         IEnumerable<IPAddress> targets = instance.Options.Unicast
             ? instance.Options.UnicastPeers
-            : [new IPAddress(socket.Family == AddressFamily.InterNetwork ? VrrpConstants.IPv4Group : VrrpConstants.IPv6Group)];
-        var destinations = targets.Select(t => (socket.PrepareDestination(t), t.GetAddressBytes())).ToArray();
-        _routes[instance] = new Route(socket, source.GetAddressBytes(), destinations);
-        instance.Bind(this, source);
+            : [instance.Options.EffectiveMulticastGroup];
+        var form = instance.Options.Version == VrrpVersion.V3 ? instance.Options.V3ChecksumForm : VrrpChecksumForm.MessageOnly;
+        var ttl = instance.Options.Unicast ? instance.Options.UnicastTtl : VrrpConstants.RequiredTtl;
+        _routes[instance] = new Route(socket, [.. targets.Select(t => socket.Prepare(instance.Template, source, t, form, ttl))]);
     }
 
     private void Loop()
     {
-        var fds = stackalloc Interop.PollFd[3];
+        Span<int> ready = stackalloc int[4];
+        // Commands posted before the thread existed found no eventfd to signal: run them on the first pass.
+        var commandsPending = true;
         while (!_stopping)
         {
-            RunCommands();
-            if (_stopping)
+            if (commandsPending)
             {
-                break;
+                commandsPending = false;
+                RunCommands();
+                if (_stopping)
+                {
+                    break;
+                }
             }
 
-            var count = 0;
-            fds[count++] = new Interop.PollFd { Fd = _wakeup!.Fd, Events = Interop.POLLIN };
-            var v4Slot = _socketV4 is null ? -1 : count;
-            if (_socketV4 is not null)
+            var count = _poller!.Wait(ready, NanosecondsUntilNextDeadline());
+            for (var i = 0; i < count; i++)
             {
-                fds[count++] = new Interop.PollFd { Fd = _socketV4.Fd, Events = Interop.POLLIN };
-            }
-
-            var v6Slot = _socketV6 is null ? -1 : count;
-            if (_socketV6 is not null)
-            {
-                fds[count++] = new Interop.PollFd { Fd = _socketV6.Fd, Events = Interop.POLLIN };
-            }
-
-            Interop.Timespec timeout;
-            var hasTimeout = TryTimeUntilNextDeadline(out var wait);
-            if (hasTimeout)
-            {
-                timeout.Seconds = wait.Ticks / TimeSpan.TicksPerSecond;
-                timeout.Nanoseconds = wait.Ticks % TimeSpan.TicksPerSecond * 100;
-            }
-
-            var ready = Interop.ppoll(fds, (nuint)count, hasTimeout ? &timeout : null, null);
-            if (ready < 0 && Marshal.GetLastPInvokeError() != Interop.EINTR)
-            {
-                throw new VrrpSocketException("ppoll", Marshal.GetLastPInvokeError());
-            }
-
-            if (ready > 0)
-            {
-                if ((fds[0].Revents & Interop.POLLIN) != 0)
+                var fd = ready[i];
+                if (fd == _wakeup!.Fd)
                 {
                     _wakeup.Drain();
+                    commandsPending = true;
                 }
-
-                if (v4Slot >= 0 && fds[v4Slot].Revents != 0)
+                else if (fd == _socketV4?.Fd)
                 {
-                    Drain(_socketV4!);
+                    ReceiveOne(_socketV4);
                 }
-
-                if (v6Slot >= 0 && fds[v6Slot].Revents != 0)
+                else if (fd == _socketV6?.Fd)
                 {
-                    Drain(_socketV6!);
+                    ReceiveOne(_socketV6);
                 }
             }
 
@@ -288,33 +293,47 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
     }
 
-    private bool TryTimeUntilNextDeadline(out TimeSpan wait)
+    /// <summary>Time to the earliest deadline of any instance, rounded up to whole nanoseconds; null when none runs.</summary>
+    private long? NanosecondsUntilNextDeadline()
     {
-        long? next = null;
+        var next = long.MaxValue;
         foreach (var instance in _instances)
         {
-            if (instance.NextDeadline is { } deadline && (next is null || deadline < next))
+            if (instance.NextDeadline is { } deadline && deadline < next)
             {
                 next = deadline;
             }
         }
 
-        if (next is null)
+        if (_announcements.Count > 0 && _nextAnnouncementAt < next)
         {
-            wait = default;
-            return false;
+            next = _nextAnnouncementAt;
         }
 
-        var now = _time.GetTimestamp();
-        // Rounded up to the next 100 ns tick: waking a fraction early would find nothing due and cost a second ppoll.
+        if (next == long.MaxValue)
+        {
+            return null;
+        }
+
+        var delta = next - _time.GetTimestamp();
+        if (delta <= 0)
+        {
+            return 0;
+        }
+
+        // Rounded up: waking a fraction early would find nothing due and cost a second wait.
         var frequency = _time.TimestampFrequency;
-        wait = next <= now ? TimeSpan.Zero : TimeSpan.FromTicks((long)(((UInt128)(ulong)(next.Value - now) * TimeSpan.TicksPerSecond + (ulong)frequency - 1) / (ulong)frequency));
-        return true;
+        return frequency == 1_000_000_000 ? delta : (long)(((UInt128)(ulong)delta * 1_000_000_000 + (ulong)frequency - 1) / (ulong)frequency);
     }
 
     private void FireDueTimers()
     {
         var now = _time.GetTimestamp();
+        if (_announcements.Count > 0)
+        {
+            SendDueAnnouncements(now);
+        }
+
         if (!AnyBackupDue(now))
         {
             FireDue(now);
@@ -375,6 +394,17 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
     }
 
+    /// <summary>One datagram per readiness: epoll is level-triggered, so a queue that holds more wakes the next wait at
+    /// once, and the common case (one advert per wake-up) costs one recvmsg instead of a second one returning EAGAIN.</summary>
+    private void ReceiveOne(VrrpSocket socket)
+    {
+        var length = socket.Receive(_receiveBuffer);
+        if (length >= 0)
+        {
+            Dispatch(socket, _receiveBuffer.AsSpan(0, length));
+        }
+    }
+
     private void Drain(VrrpSocket socket)
     {
         // Bounded, so a flood cannot starve the timers: at most 64 datagrams per wake-up.
@@ -398,6 +428,12 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             if (VrrpPacket.TryPeekVrid(received, out var family, out var vrid) && family == AddressFamily.InterNetwork)
             {
                 instance = _byVridV4[vrid];
+                if (instance is null)
+                {
+                    // Another router's VRID (keepalived beside us on the link): no need to validate what nobody reads.
+                    InterfaceDrops.Increment(VrrpDropReason.UnknownVrid);
+                    return;
+                }
             }
 
             var requireTtl = instance is null || !instance.Options.Unicast;
@@ -412,6 +448,12 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         else
         {
             var instance = received.Length > 1 ? _byVridV6[received[VrrpConstants.Offsets.Vrid]] : null;
+            if (instance is null && received.Length >= VrrpConstants.FixedHeaderLength)
+            {
+                InterfaceDrops.Increment(VrrpDropReason.UnknownVrid);
+                return;
+            }
+
             var requireTtl = instance is null || !instance.Options.Unicast;
             if (!VrrpPacket.TryParseMessage(received, AddressFamily.InterNetworkV6, socket.LastSource, socket.LastDestination, socket.LastHopLimit, requireTtl, out var packet, out var reason))
             {
@@ -442,37 +484,75 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
 
         var sent = true;
-        var form = instance.Options.Version == VrrpVersion.V3 ? instance.Options.V3ChecksumForm : VrrpChecksumForm.MessageOnly;
-        foreach (var (to, bytes) in route.Destinations)
+        foreach (var advert in route.Adverts)
         {
-            sent &= route.Socket.SendAdvert(_sendBuffer, instance.Template, priority, route.Source, bytes, to, form);
+            sent &= route.Socket.Send(advert, priority);
         }
 
         return sent;
     }
 
-    void IVrrpWire.Announce(VrrpInstance instance, int framesPerAddress)
+    void IVrrpWire.Announce(VrrpInstance instance, int framesPerAddress) => Announce(instance, framesPerAddress, instance.AddressBytes);
+
+    void IVrrpWire.Announce(VrrpInstance instance, int framesPerAddress, IReadOnlyList<byte[]> addresses) => Announce(instance, framesPerAddress, addresses);
+
+    void IVrrpWire.Refresh(VrrpInstance instance)
+    {
+        if (_routes.TryGetValue(instance, out var route) && instance.SourceAddress is { } source)
+        {
+            BindRoute(instance, route.Socket, source);
+        }
+    }
+
+    private void Announce(VrrpInstance instance, int framesPerAddress, IReadOnlyList<byte[]> addresses)
     {
         if (_announcer is null)
         {
             return;
         }
 
+        var garp = instance.Options.Garp;
         for (var i = 0; i < framesPerAddress; i++)
         {
-            foreach (var address in instance.AddressBytes)
+            foreach (var address in addresses)
             {
-                if (address.Length == 4)
-                {
-                    _announcer.SendGratuitousArp(address);
-                }
-                else
-                {
-                    _announcer.SendNeighborAdvertisement(address, instance.Options.Garp.NeighborAdvertRouterFlag);
-                }
+                _announcements.Enqueue(new Announcement(instance, address, address.Length == 4 ? garp.ArpSpacing : garp.NaSpacing));
             }
         }
+
+        SendDueAnnouncements(_time.GetTimestamp());
     }
+
+    /// <summary>
+    /// Sends queued GARPs / NAs whose turn has come: back to back without <c>vrrp_garp_interval</c> /
+    /// <c>vrrp_gna_interval</c>, else one per interval on this interface (keepalived's rate limit, so a switch that
+    /// polices ARP sees a steady trickle). A frame for an instance that has left Master meanwhile is dropped: its
+    /// addresses are gone and announcing them would pull traffic to a router that no longer holds them.
+    /// </summary>
+    private void SendDueAnnouncements(long now)
+    {
+        while (_announcements.Count > 0 && now >= _nextAnnouncementAt)
+        {
+            var next = _announcements.Dequeue();
+            if (next.Instance.State != VrrpState.Master)
+            {
+                continue;
+            }
+
+            if (next.Address.Length == 4)
+            {
+                _announcer!.SendGratuitousArp(next.Address);
+            }
+            else
+            {
+                _announcer!.SendNeighborAdvertisement(next.Address, next.Instance.Options.Garp.NeighborAdvertRouterFlag);
+            }
+
+            _nextAnnouncementAt = now + (long)((UInt128)(ulong)next.Spacing.Ticks * (ulong)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        }
+    }
+
+    private readonly record struct Announcement(VrrpInstance Instance, byte[] Address, TimeSpan Spacing);
 
     /// <summary>For status output: current state of each instance (call through <see cref="Post"/> for a consistent view).</summary>
     public IReadOnlyList<(string Name, VrrpState State, byte Priority)> Snapshot() =>

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Kad.Vrrp.Transport;
 
 /// <summary>
-/// The few libc calls the BCL does not cover: poll over a socket and an eventfd (so the interface thread can sleep
-/// until a packet, a deadline or a command), recvmsg for IPv6 control messages, AF_PACKET sends, ioctl for the MAC.
+/// The few libc calls the BCL does not cover: epoll over the sockets and an eventfd (so the interface thread can sleep
+/// until a packet, a deadline or a command), sendto/recvmsg on raw descriptors, AF_PACKET sends, ioctl for the MAC.
 /// </summary>
 internal static unsafe partial class Interop
 {
@@ -38,26 +38,17 @@ internal static unsafe partial class Interop
     internal const int EFD_CLOEXEC = 0x80000;
     internal const int EFD_NONBLOCK = 0x800;
 
-    // <poll.h>
-    internal const short POLLIN = 0x001;
-
     // <linux/sockios.h>
     internal const nuint SIOCGIFHWADDR = 0x8927;
 
     // <sys/socket.h>
+    internal const int MSG_DONTROUTE = 0x4;
     internal const int MSG_DONTWAIT = 0x40;
 
     // <errno.h>
     internal const int EINTR = 4;
     internal const int EAGAIN = 11;
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
+    internal const int ENOSYS = 38;
 
     /// <summary>struct iovec (x86-64 / aarch64 layout).</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -81,9 +72,6 @@ internal static unsafe partial class Interop
     }
 
     [LibraryImport(Libc, SetLastError = true)]
-    internal static partial int poll(PollFd* fds, nuint count, int timeoutMilliseconds);
-
-    [LibraryImport(Libc, SetLastError = true)]
     internal static partial int eventfd(uint initial, int flags);
 
     [LibraryImport(Libc, SetLastError = true)]
@@ -100,6 +88,10 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial nint sendto(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
+
+    /// <summary>sendto without errno capture: the advert path only needs to know whether the kernel took the datagram.</summary>
+    [LibraryImport(Libc, EntryPoint = "sendto")]
+    internal static partial nint sendto_noerrno(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial nint recvmsg(int fd, MsgHdr* message, int flags);
@@ -121,10 +113,6 @@ internal static unsafe partial class Interop
         public long Seconds;
         public long Nanoseconds;
     }
-
-    /// <summary>poll with a nanosecond timeout: a 10 ms advert interval needs better than poll's milliseconds.</summary>
-    [LibraryImport(Libc, SetLastError = true)]
-    internal static partial int ppoll(PollFd* fds, nuint count, Timespec* timeout, void* signalMask);
 }
 
 internal static unsafe partial class Interop
@@ -139,4 +127,26 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int sched_getscheduler(int pid);
+}
+
+internal static unsafe partial class Interop
+{
+    // <sys/epoll.h>
+    internal const int EPOLL_CLOEXEC = 0x80000;
+    internal const int EPOLL_CTL_ADD = 1;
+    internal const uint EPOLLIN = 0x001;
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int epoll_create1(int flags);
+
+    /// <summary><paramref name="ev"/> points at a struct epoll_event (see <see cref="Transport.Poller"/> for its layout).</summary>
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
+
+    /// <summary>epoll_wait with a nanosecond timeout (Linux 5.11, glibc 2.35).</summary>
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int epoll_pwait2(int epfd, void* events, int maxEvents, Timespec* timeout, void* signalMask);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int epoll_wait(int epfd, void* events, int maxEvents, int timeoutMilliseconds);
 }

@@ -26,6 +26,8 @@ public sealed unsafe class VrrpSocket : IDisposable
     private VrrpSocket(Socket socket, AddressFamily family, string interfaceName, int interfaceIndex)
     {
         _socket = socket;
+        // Read once: Socket.Handle does bookkeeping on every access, and the descriptor never changes.
+        Fd = (int)socket.Handle;
         Family = family;
         InterfaceName = interfaceName;
         InterfaceIndex = interfaceIndex;
@@ -37,7 +39,7 @@ public sealed unsafe class VrrpSocket : IDisposable
 
     public int InterfaceIndex { get; }
 
-    internal int Fd => (int)_socket.Handle;
+    internal int Fd { get; }
 
     /// <summary>IPv6: source of the last datagram received (IPv4 datagrams carry it in their header).</summary>
     public ReadOnlySpan<byte> LastSource => _source.AsSpan(0, Family == AddressFamily.InterNetworkV6 ? 16 : 4);
@@ -53,8 +55,17 @@ public sealed unsafe class VrrpSocket : IDisposable
     /// <paramref name="joinGroup"/> joins 224.0.0.18 / ff02::12 (multicast instances); <paramref name="bindSource"/>
     /// (IPv6) is the link-local source adverts must carry.
     /// </summary>
-    public static VrrpSocket Open(string interfaceName, AddressFamily family, bool joinGroup, IPAddress? bindSource = null)
+    public static VrrpSocket Open(string interfaceName, AddressFamily family, bool joinGroup, IPAddress? bindSource = null) =>
+        Open(interfaceName, family, joinGroup ? [new IPAddress(family == AddressFamily.InterNetworkV6 ? VrrpConstants.IPv6Group : VrrpConstants.IPv4Group)] : [], bindSource);
+
+    /// <summary>
+    /// Opens the socket and joins each of <paramref name="groups"/> on the interface (the multicast instances'
+    /// groups: 224.0.0.18 / ff02::12 unless <c>mcast_dst_ip</c> says otherwise). <paramref name="unicastHopLimit"/>
+    /// (IPv6) is the hop limit of unicast adverts (<c>unicast_ttl</c>); IPv4 writes its TTL per datagram.
+    /// </summary>
+    public static VrrpSocket Open(string interfaceName, AddressFamily family, IReadOnlyCollection<IPAddress> groups, IPAddress? bindSource = null, byte unicastHopLimit = VrrpConstants.RequiredTtl)
     {
+        ArgumentNullException.ThrowIfNull(groups);
         ArgumentException.ThrowIfNullOrEmpty(interfaceName);
         var index = (int)Interop.if_nametoindex(interfaceName);
         if (index == 0)
@@ -83,9 +94,9 @@ public sealed unsafe class VrrpSocket : IDisposable
                 socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, IPAddress.HostToNetworkOrder(index));
                 // Without this, groups joined by any socket on the host would leak into ours.
                 socket.SetRawSocketOption(Interop.IPPROTO_IP, Interop.IP_MULTICAST_ALL, zero);
-                if (joinGroup)
+                foreach (var group in groups)
                 {
-                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(new IPAddress(VrrpConstants.IPv4Group), index));
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(group, index));
                 }
             }
             else
@@ -94,7 +105,7 @@ public sealed unsafe class VrrpSocket : IDisposable
                 BinaryPrimitives.WriteInt32LittleEndian(checksumOffset, VrrpConstants.Offsets.Checksum);
                 socket.SetRawSocketOption(Interop.IPPROTO_IPV6, Interop.IPV6_CHECKSUM, checksumOffset);
                 socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastTimeToLive, 255);
-                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IpTimeToLive, 255);
+                socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.IpTimeToLive, (int)unicastHopLimit);
                 socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastLoopback, false);
                 socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.MulticastInterface, index);
                 socket.SetRawSocketOption(Interop.IPPROTO_IPV6, Interop.IPV6_MULTICAST_ALL, zero);
@@ -103,9 +114,9 @@ public sealed unsafe class VrrpSocket : IDisposable
                 Span<byte> tclass = stackalloc byte[4];
                 BinaryPrimitives.WriteInt32LittleEndian(tclass, 0xC0);
                 socket.SetRawSocketOption(Interop.IPPROTO_IPV6, Interop.IPV6_TCLASS, tclass);
-                if (joinGroup)
+                foreach (var group in groups)
                 {
-                    socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(new IPAddress(VrrpConstants.IPv6Group), index));
+                    socket.SetSocketOption(SocketOptionLevel.IPv6, SocketOptionName.AddMembership, new IPv6MulticastOption(group, index));
                 }
 
                 if (bindSource is not null)
@@ -124,42 +135,44 @@ public sealed unsafe class VrrpSocket : IDisposable
         }
     }
 
-    /// <summary>A destination prepared once (sending to it then allocates nothing).</summary>
-    public SocketAddress PrepareDestination(IPAddress address)
+    /// <summary>
+    /// An advert of <paramref name="template"/> from <paramref name="source"/> to <paramref name="destination"/>,
+    /// prepared once so that sending it allocates and rebuilds nothing. <paramref name="ttl"/> is the IPv4 TTL (255,
+    /// or <c>unicast_ttl</c> for unicast peers).
+    /// </summary>
+    public PreparedAdvert Prepare(VrrpAdvertTemplate template, IPAddress source, IPAddress destination, VrrpChecksumForm form, byte ttl = VrrpConstants.RequiredTtl)
     {
-        ArgumentNullException.ThrowIfNull(address);
-        var scoped = Family == AddressFamily.InterNetworkV6 && (address.IsIPv6LinkLocal || address.IsIPv6Multicast)
-            ? new IPAddress(address.GetAddressBytes(), InterfaceIndex)
-            : address;
-        return new IPEndPoint(scoped, 0).Serialize();
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.AddressFamily != Family || source.AddressFamily != Family)
+        {
+            throw new ArgumentException($"advert addresses must be {Family}", nameof(destination));
+        }
+
+        return new PreparedAdvert(Family, template, source, destination, form, ttl, InterfaceIndex);
     }
 
     /// <summary>
-    /// Writes and sends one advert. IPv4: a whole datagram with our header; IPv6: the VRRP message (the kernel adds
-    /// the header and fixes the checksum). Returns false when the kernel refused it (link down, no route).
+    /// Sends one advert with <paramref name="priority"/>. IPv4: a whole datagram with our header; IPv6: the VRRP
+    /// message (the kernel adds the header and fixes the checksum). Returns false when the kernel refused it (link
+    /// down, no route).
     /// </summary>
-    public bool SendAdvert(Span<byte> scratch, VrrpAdvertTemplate template, byte priority, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, SocketAddress to, VrrpChecksumForm form)
+    public bool Send(PreparedAdvert advert, byte priority)
     {
-        ArgumentNullException.ThrowIfNull(template);
-        int length;
+        ArgumentNullException.ThrowIfNull(advert);
         if (Family == AddressFamily.InterNetwork)
         {
             // keepalived increments the ID per packet and never sends 0 (0 would let the kernel choose).
             _identification = (ushort)(_identification == ushort.MaxValue ? 1 : _identification + 1);
-            length = template.WriteIPv4Datagram(scratch, priority, source, destination, _identification, form);
-        }
-        else
-        {
-            length = template.WriteMessage(scratch, priority, source, destination, form);
         }
 
-        try
+        var bytes = advert.Bytes(priority, _identification);
+        var address = advert.SocketAddress;
+        fixed (byte* data = bytes)
+        fixed (byte* to = address)
         {
-            return _socket.SendTo(scratch[..length], SocketFlags.DontRoute, to) == length;
-        }
-        catch (SocketException)
-        {
-            return false;
+            return Interop.sendto_noerrno(Fd, data, (nuint)bytes.Length, Interop.MSG_DONTROUTE, to, (uint)address.Length) == bytes.Length;
         }
     }
 

@@ -158,7 +158,7 @@ public class VrrpOptionsMapperTests
     }
 
     [Test]
-    public void ReloadPlan_OneVipChanged_OnlyThatInstanceChanges()
+    public void ReloadPlan_OneVipChanged_OnlyThatInstanceUpdatedInPlace()
     {
         var changed = TwoInstances.Replace("10.0.0.101", "10.0.0.102", StringComparison.Ordinal);
 
@@ -166,7 +166,9 @@ public class VrrpOptionsMapperTests
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(plan.Changed, Is.EqualTo(new[] { "instance VI_1" }));
+            Assert.That(plan.Updated, Is.EqualTo(new[] { "instance VI_1" }));
+            Assert.That(plan.Changed, Is.Empty);
+            Assert.That(plan.Describe(), Is.EqualTo(new[] { "vrrp: instance VI_1 changed (applied in place, state kept)" }));
             Assert.That(plan.Kept, Is.EqualTo(new[] { "instance VI_2" }));
             Assert.That(plan.Added, Is.Empty);
             Assert.That(plan.Removed, Is.Empty);
@@ -186,13 +188,59 @@ public class VrrpOptionsMapperTests
     }
 
     [Test]
-    public void ReloadPlan_GlobalVrrpDefaultChanged_EveryInstanceChanges()
+    public void ReloadPlan_GlobalElectionDefaultChanged_EveryInstanceRestarted()
+    {
+        var next = TwoInstances.Replace("vrrp_garp_master_repeat 3", "vrrp_garp_master_repeat 3\n    vrrp_version 3", StringComparison.Ordinal);
+
+        var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(TwoInstances)), VrrpOptionsMapper.Units(Load(next)));
+
+        Assert.That(plan.Changed, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void ReloadPlan_GlobalGarpDefaultChanged_EveryInstanceUpdatedInPlace()
     {
         var next = TwoInstances.Replace("vrrp_garp_master_repeat 3", "vrrp_garp_master_repeat 4", StringComparison.Ordinal);
 
         var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(TwoInstances)), VrrpOptionsMapper.Units(Load(next)));
 
-        Assert.That(plan.Changed, Has.Count.EqualTo(2));
+        Assert.That(plan.Updated, Has.Count.EqualTo(2));
+        Assert.That(plan.Changed, Is.Empty);
+    }
+
+    [TestCase("priority 150", "priority 160", TestName = "ReloadPlan_PriorityChanged_Restarted")]
+    [TestCase("virtual_router_id 51", "virtual_router_id 53", TestName = "ReloadPlan_VridChanged_Restarted")]
+    [TestCase("interface eth0\n    virtual_router_id 51", "interface eth1\n    virtual_router_id 51", TestName = "ReloadPlan_InterfaceChanged_Restarted")]
+    public void ReloadPlan_ElectionRelevantChange_Restarted(string from, string to)
+    {
+        var next = TwoInstances.Replace(from, to, StringComparison.Ordinal);
+        Assert.That(next, Is.Not.EqualTo(TwoInstances), "the replacement applies");
+
+        var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(TwoInstances)), VrrpOptionsMapper.Units(Load(next)));
+
+        Assert.That(plan.Changed, Is.EqualTo(new[] { "instance VI_1" }));
+        Assert.That(plan.Updated, Is.Empty);
+    }
+
+    [Test]
+    public void ReloadPlan_AddressFamilyChanged_Restarted()
+    {
+        var next = TwoInstances.Replace("10.0.0.200", "fd00::200", StringComparison.Ordinal);
+
+        var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(TwoInstances)), VrrpOptionsMapper.Units(Load(next)));
+
+        Assert.That(plan.Changed, Is.EqualTo(new[] { "instance VI_2" }));
+        Assert.That(plan.Updated, Is.Empty);
+    }
+
+    [Test]
+    public void ReloadPlan_NotifyScriptAdded_UpdatedInPlace()
+    {
+        var next = TwoInstances.Replace("advert_int 2", "advert_int 2\n    notify_master /bin/true", StringComparison.Ordinal);
+
+        var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(TwoInstances)), VrrpOptionsMapper.Units(Load(next)));
+
+        Assert.That(plan.Updated, Is.EqualTo(new[] { "instance VI_1" }));
     }
 
     [TestCase(null, AddressScope.Universe)]

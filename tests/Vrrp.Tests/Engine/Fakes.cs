@@ -25,7 +25,11 @@ internal sealed class RecordingNotifyPort : IVrrpNotifyPort
 {
     public List<VrrpNotification> Notifications { get; } = [];
 
+    public List<string> LowerPriorityAdverts { get; } = [];
+
     public void Notify(VrrpNotification notification) => Notifications.Add(notification);
+
+    public void MasterReceivedLowerPriority(string instanceName) => LowerPriorityAdverts.Add(instanceName);
 }
 
 /// <summary>A wire that counts instead of sending; preallocated so it adds nothing to allocation measurements.</summary>
@@ -44,5 +48,11 @@ internal sealed class CountingWire : IVrrpWire
         return true;
     }
 
+    public int Refreshes { get; private set; }
+
     public void Announce(VrrpInstance instance, int framesPerAddress) => AnnouncedFrames += framesPerAddress * instance.AddressBytes.Count;
+
+    public void Announce(VrrpInstance instance, int framesPerAddress, IReadOnlyList<byte[]> addresses) => AnnouncedFrames += framesPerAddress * addresses.Count;
+
+    public void Refresh(VrrpInstance instance) => Refreshes++;
 }

@@ -237,4 +237,41 @@ public class NotifyDispatcherTests
             File.Delete(fifo);
         }
     }
+
+    private sealed class GatedRunner : IScriptRunner
+    {
+        public TaskCompletionSource FirstStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Runs { get; private set; }
+
+        public async Task<ScriptOutcome> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            Runs++;
+            FirstStarted.TrySetResult();
+            await Gate.Task;
+            return ScriptOutcome.Success;
+        }
+    }
+
+    [Test]
+    public async Task MasterReceivedLowerPriority_BurstWhileOneRuns_CoalescedIntoOneMoreRun()
+    {
+        var runner = new GatedRunner();
+        var dispatcher = new NotifyDispatcher(new Dictionary<string, NotifyScripts> { ["VI_1"] = new() { MasterRxLowerPriority = ["/etc/kad/lower.sh"] } }, runner);
+
+        dispatcher.MasterReceivedLowerPriority("VI_1");
+        await runner.FirstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 5; i++)
+        {
+            dispatcher.MasterReceivedLowerPriority("VI_1");
+        }
+
+        dispatcher.MasterReceivedLowerPriority("no-such-instance");
+        runner.Gate.SetResult();
+        await dispatcher.DisposeAsync();
+
+        Assert.That(runner.Runs, Is.EqualTo(2), "the running one, then one for the five that arrived meanwhile");
+    }
 }

@@ -99,6 +99,95 @@ public class VrrpInstanceTests
     }
 
     [Test]
+    public void Reconfigure_MasterVipAddedAndRemoved_StaysMasterInstallsAnnouncesOnlyTheNewOne()
+    {
+        var setup = new Setup(Options());
+        setup.Advance(TimeSpan.FromSeconds(4));
+        var frames = setup.Wire.AnnouncedFrames;
+        var transitions = setup.Notify.Notifications.Count;
+        var next = Options() with
+        {
+            VirtualAddresses = [VirtualAddress.Host(IPAddress.Parse("10.0.0.100")), VirtualAddress.Host(IPAddress.Parse("10.0.0.102"))],
+        };
+
+        setup.Instance.Reconfigure(next);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(setup.Instance.State, Is.EqualTo(VrrpState.Master));
+            Assert.That(setup.Notify.Notifications, Has.Count.EqualTo(transitions), "no transition");
+            Assert.That(setup.Addresses.Installed, Is.EquivalentTo(new[] { "10.0.0.100", "10.0.0.102", "10.0.0.200" }));
+            Assert.That(setup.Wire.AnnouncedFrames - frames, Is.EqualTo(2 * 1), "garp_master_repeat 2 × the one new address");
+            Assert.That(setup.Wire.Refreshes, Is.EqualTo(1), "adverts prepared again");
+            Assert.That(setup.Instance.Template.AddressCount, Is.EqualTo(2));
+        }
+    }
+
+    [Test]
+    public void Reconfigure_Backup_NewListUsedForAdvertsNothingInstalled()
+    {
+        var setup = new Setup(Options());
+        var next = Options() with { VirtualAddresses = [VirtualAddress.Host(IPAddress.Parse("10.0.0.150"))] };
+
+        setup.Instance.Reconfigure(next);
+        setup.Receive(setup.AdvertFrom(Peer, 200));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(setup.Instance.State, Is.EqualTo(VrrpState.Backup));
+            Assert.That(setup.Addresses.Installed, Is.Empty);
+            Assert.That(setup.Instance.AdvertsReceived, Is.EqualTo(1), "an advert with the new list passes the address check");
+        }
+    }
+
+    [TestCase("priority")]
+    [TestCase("vrid")]
+    [TestCase("interval")]
+    [TestCase("family")]
+    public void Reconfigure_ElectionRelevantChange_Refused(string what)
+    {
+        var setup = new Setup(Options());
+        var current = Options();
+        var next = what switch
+        {
+            "priority" => current with { Priority = 101 },
+            "vrid" => current with { VirtualRouterId = 8 },
+            "interval" => current with { AdvertisementInterval = TimeSpan.FromSeconds(2) },
+            _ => current with { VirtualAddresses = [VirtualAddress.Host(IPAddress.Parse("fd00::1"))], ExcludedAddresses = [], Version = VrrpVersion.V3 },
+        };
+
+        Assert.That(VrrpInstance.CanReconfigure(current, next), Is.False);
+        Assert.That(() => setup.Instance.Reconfigure(next), Throws.ArgumentException);
+        Assert.That(setup.Instance.Options.Priority, Is.EqualTo(100), "the running options are kept");
+    }
+
+    [Test]
+    public void Master_LowerPriorityAdvert_ReportsNotifyMasterRxLowerPri()
+    {
+        var setup = new Setup(Options());
+        setup.Advance(TimeSpan.FromSeconds(4));
+
+        setup.Receive(setup.AdvertFrom(Peer, 50));
+        setup.Receive(setup.AdvertFrom(Peer, 0));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(setup.Instance.State, Is.EqualTo(VrrpState.Master));
+            Assert.That(setup.Notify.LowerPriorityAdverts, Is.EqualTo(new[] { "VI_1" }), "priority 50 reports; a resignation (0) does not");
+        }
+    }
+
+    [Test]
+    public void Backup_LowerPriorityAdvert_ReportsNothing()
+    {
+        var setup = new Setup(Options());
+
+        setup.Receive(setup.AdvertFrom(Peer, 50));
+
+        Assert.That(setup.Notify.LowerPriorityAdverts, Is.Empty);
+    }
+
+    [Test]
     public void LeavingMaster_RemovesAddressesAndStopsAnnouncing()
     {
         var setup = new Setup(Options());

@@ -120,6 +120,19 @@ internal sealed class FrameSniffer : IDisposable
         return null;
     }
 
+    /// <summary>Stopwatch timestamps of every frame so far matching <paramref name="predicate"/>.</summary>
+    public IReadOnlyList<long> TimesOf(Func<byte[], bool> predicate)
+    {
+        lock (_frames)
+        {
+            return [.. _frames.Select((f, i) => (f, i)).Where(p => predicate(p.f)).Select(p => _times[p.i])];
+        }
+    }
+
+    /// <summary>Ethernet II, IPv4, protocol 112 (a VRRP advert).</summary>
+    public static bool IsIPv4Advert(byte[] frame) =>
+        frame.Length >= 34 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 112;
+
     public bool WaitFor(Func<byte[], bool> predicate, TimeSpan timeout) =>
         KeepalivedInteropTests.WaitUntil(() => Frames.Any(predicate), timeout);
 
