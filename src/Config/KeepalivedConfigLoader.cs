@@ -50,9 +50,10 @@ public static class KeepalivedConfigLoader
     {
         options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
-        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics);
+        var pool = new StringPool();
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool);
         var lines = preprocessor.ReadMain(path);
-        return Finish(lines, preprocessor.Files, options, diagnostics);
+        return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }
 
     /// <summary>Reads configuration text; includes are resolved relative to <paramref name="fileName"/>'s directory.</summary>
@@ -60,14 +61,15 @@ public static class KeepalivedConfigLoader
     {
         options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
-        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics);
+        var pool = new StringPool();
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool);
         var lines = preprocessor.ReadText(text, fileName);
-        return Finish(lines, preprocessor.Files, options, diagnostics);
+        return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }
 
-    private static ConfigLoadResult Finish(IReadOnlyList<LogicalLine> lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics)
+    private static ConfigLoadResult Finish(IReadOnlyList<LogicalLine> lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics, StringPool pool)
     {
-        var nodes = new SyntaxParser(lines, options.Schema, diagnostics).Parse();
+        var nodes = new SyntaxParser(lines, options.Schema, diagnostics, pool).Parse();
         var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics));
         ConfigValidator.Validate(config, diagnostics);
         return new ConfigLoadResult(config, new ConfigDocument(nodes, [.. files]), [.. diagnostics.Items]);

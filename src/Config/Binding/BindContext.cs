@@ -161,7 +161,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     {
         // Dotted quads only for IPv4 (IPAddress.TryParse would also take "1" or "1.2").
         if (IPAddress.TryParse(word, out var address) &&
-            (address.AddressFamily == AddressFamily.InterNetworkV6 ? word.Contains(':', StringComparison.Ordinal) : word.Count(c => c == '.') == 3))
+            (address.AddressFamily == AddressFamily.InterNetworkV6 ? word.Contains(':', StringComparison.Ordinal) : word.AsSpan().Count('.') == 3))
         {
             return address;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -37,6 +38,8 @@ internal sealed class Preprocessor
     private const int MaxSubstitutionsPerLine = 10_000;
     private const int MaxOutputLines = 2_000_000;
     private const string WhiteSpace = " \t\f\n\r\v";
+    private static readonly SearchValues<char> CommentSpecials = SearchValues.Create("\"\\#!");
+    private static readonly SearchValues<char> BraceSpecials = SearchValues.Create("\"${}");
 
     private readonly IConfigFileSystem _fs;
     private readonly string? _configId;
@@ -46,12 +49,14 @@ internal sealed class Preprocessor
     private readonly List<LogicalLine> _output = [];
     private readonly List<string> _files = [];
     private readonly Stack<string> _directories = new();
+    private readonly StringPool _pool;
     private IncludeChecks _includeChecks;
     private bool _outputLimitReported;
 
-    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics)
+    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics, StringPool? pool = null)
     {
         _fs = fs;
+        _pool = pool ?? new StringPool();
         _configId = configId;
         _diagnostics = diagnostics;
         _random = randomSeed is { } seed ? new Random(seed) : new Random();
@@ -126,12 +131,13 @@ internal sealed class Preprocessor
 
     private void ReadLines(string text, string path)
     {
-        var lines = text.Split('\n');
         Definition? collecting = null;
-        for (var n = 0; n < lines.Length; n++)
+        var rest = text.AsSpan();
+        for (var number = 1; ; number++)
         {
-            var raw = lines[n].TrimEnd('\r');
-            var location = new SourceLocation(path, n + 1);
+            var newline = rest.IndexOf('\n');
+            var raw = (newline < 0 ? rest : rest[..newline]).TrimEnd('\r');
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
             if (collecting is not null)
             {
                 // Continuation lines of a multi-line definition: a blank line ends it; comment-only lines are skipped.
@@ -139,41 +145,56 @@ internal sealed class Preprocessor
                 {
                     EndDefinition(collecting);
                     collecting = null;
-                    continue;
                 }
-
-                var content = Decomment(raw, out var more);
-                if (content.Length == 0)
+                else
                 {
-                    continue;
-                }
+                    var content = Decomment(raw, out var more, out _);
+                    if (content.Length > 0)
+                    {
+                        if (more)
+                        {
+                            content = content[..^1].TrimEnd(" \t");
+                        }
 
-                if (more)
-                {
-                    content = content[..^1].TrimEnd(' ', '\t');
-                }
+                        if (content.Length > 0)
+                        {
+                            collecting.Lines.Add(content.ToString());
+                        }
 
-                if (content.Length > 0)
-                {
-                    collecting.Lines.Add(content);
+                        if (!more)
+                        {
+                            EndDefinition(collecting);
+                            collecting = null;
+                        }
+                    }
                 }
-
-                if (!more)
-                {
-                    EndDefinition(collecting);
-                    collecting = null;
-                }
-
-                continue;
             }
-
-            var line = Decomment(raw, out _);
-            if (line.Length == 0)
+            else
             {
-                continue;
+                var line = Decomment(raw, out _, out var column);
+                if (line.Length > 0)
+                {
+                    var location = new SourceLocation(path, number);
+                    if (IsPlain(line))
+                    {
+                        // Most lines: nothing to expand, so emitted straight from the file's text.
+                        var after = EmitUpToBrace(line, location);
+                        if (after is not null)
+                        {
+                            ProcessLine(after, location, 0, canStartMultiline: false, out _);
+                        }
+                    }
+                    else
+                    {
+                        ProcessLine(line.ToString(), location, 0, canStartMultiline: true, out collecting);
+                    }
+                }
             }
 
-            ProcessLine(line, location, 0, canStartMultiline: true, out collecting);
+            if (newline < 0)
+            {
+                break;
+            }
         }
 
         if (collecting is not null)
@@ -182,6 +203,11 @@ internal sealed class Preprocessor
         }
     }
 
+    /// <summary>Whether a decommented line is emitted as it is: no condition, definition, sequence, parameter or
+    /// include in it (text after a brace is checked again when the brace is reached).</summary>
+    private static bool IsPlain(ReadOnlySpan<char> line) =>
+        line[0] is not ('@' or '$' or '~') && !line.Contains('$') && !line.StartsWith("include");
+
     /// <summary>A multi-line definition that collected no text is an ordinary empty one (keepalived does the same).</summary>
     private static void EndDefinition(Definition definition) => definition.IsMultiline = definition.Lines.Count > 0;
 
@@ -189,20 +215,35 @@ internal sealed class Preprocessor
     /// Removes the comment and the leading and trailing blanks; "\#" and "\!" outside quotes become '#' and '!'.
     /// (An unterminated quote is reported once, by the parser, when it splits the line into words.)
     /// <paramref name="continues"/> is set when the line ends with a lone backslash, which is kept (after removing
-    /// blanks before it) for multi-line definitions to see.
+    /// blanks before it) for multi-line definitions to see. <paramref name="column"/> is the 1-based column of the
+    /// first character kept. A line with no quote, backslash or comment is a slice of the input, not a copy.
     /// </summary>
-    private static string Decomment(string line, out bool continues)
+    private static ReadOnlySpan<char> Decomment(ReadOnlySpan<char> line, out bool continues, out int column)
     {
         continues = false;
-        var sb = new StringBuilder(line.Length);
-        var quoted = false;
-        var i = 0;
-        while (i < line.Length && line[i] is ' ' or '\t')
+        var start = line.IndexOfAnyExcept(' ', '\t');
+        if (start < 0)
         {
-            i++;
+            column = 1;
+            return [];
         }
 
-        for (; i < line.Length; i++)
+        column = start + 1;
+        line = line[start..];
+        var special = line.IndexOfAny(CommentSpecials);
+        if (special < 0)
+        {
+            return line.TrimEnd(" \t");
+        }
+
+        if (line[special] is '#' or '!')
+        {
+            return line[..special].TrimEnd(" \t");
+        }
+
+        var sb = new StringBuilder(line.Length);
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
         {
             var c = line[i];
             if (c == '"')
@@ -967,22 +1008,22 @@ internal sealed class Preprocessor
     /// process. Walking by index keeps a line of many braces linear. "${...}" left over from an undefined parameter
     /// is not a brace: keepalived would split it and lose the block structure, kad reports it.
     /// </summary>
-    private string? EmitUpToBrace(string line, SourceLocation location)
+    private string? EmitUpToBrace(ReadOnlySpan<char> line, SourceLocation location)
     {
         var start = 0;
         while (true)
         {
             var brace = FindBrace(line, start, location);
             var end = brace < 0 ? line.Length : brace;
-            var text = line.AsSpan(start, end - start).Trim(" \t");
+            var text = line[start..end].Trim(" \t");
             if (start > 0 && NeedsProcessing(text))
             {
-                return line[start..].TrimStart(' ', '\t');
+                return line[start..].TrimStart(" \t").ToString();
             }
 
             if (!text.IsEmpty)
             {
-                Emit(text.ToString(), location);
+                Emit(_pool.Get(text), location);
             }
 
             if (brace < 0)
@@ -999,25 +1040,33 @@ internal sealed class Preprocessor
     private static bool NeedsProcessing(ReadOnlySpan<char> text) =>
         !text.IsEmpty && (text[0] is '@' or '~' || text.Contains('$') || text.StartsWith("include"));
 
-    private int FindBrace(string line, int start, SourceLocation location)
+    private int FindBrace(ReadOnlySpan<char> line, int start, SourceLocation location)
     {
         for (var i = start; i < line.Length; i++)
         {
+            var next = line[i..].IndexOfAny(BraceSpecials);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
             switch (line[i])
             {
                 case '"':
-                    var close = line.IndexOf('"', i + 1);
+                    var close = line[(i + 1)..].IndexOf('"');
                     if (close < 0)
                     {
                         return -1;
                     }
 
-                    i = close;
+                    i += close + 1;
                     break;
                 case '$' when i + 1 < line.Length && line[i + 1] == '{':
-                    var end = line.IndexOf('}', i + 2);
+                    var end = line[(i + 2)..].IndexOf('}');
                     if (end >= 0)
                     {
+                        end += i + 2;
                         _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"undefined parameter '{line[i..(end + 1)]}'");
                         i = end;
                     }

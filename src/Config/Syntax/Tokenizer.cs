@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Kad.Config.Syntax;
@@ -6,6 +7,8 @@ namespace Kad.Config.Syntax;
 public static class Tokenizer
 {
     private const string WhiteSpace = " \t\f\n\r\v";
+    private static readonly SearchValues<char> WhiteSpaceChars = SearchValues.Create(WhiteSpace);
+    private static readonly SearchValues<char> WordEnd = SearchValues.Create(WhiteSpace + "\"");
 
     /// <summary>
     /// Keyword lines (keepalived's alloc_strvec): words are separated by white space; a word that starts with a
@@ -15,42 +18,48 @@ public static class Tokenizer
     /// </summary>
     public static List<string> SplitWords(string line, out bool unmatchedQuote)
     {
+        ArgumentNullException.ThrowIfNull(line);
         var words = new List<string>();
+        SplitWords(line, words, null, out unmatchedQuote);
+        return words;
+    }
+
+    /// <summary><see cref="SplitWords(string, out bool)"/> into <paramref name="into"/>, sharing each word through
+    /// <paramref name="pool"/> when one is given.</summary>
+    internal static void SplitWords(ReadOnlySpan<char> line, List<string> into, StringPool? pool, out bool unmatchedQuote)
+    {
         unmatchedQuote = false;
         var i = 0;
         while (true)
         {
-            while (i < line.Length && WhiteSpace.Contains(line[i], StringComparison.Ordinal))
+            var skipped = line[i..].IndexOfAnyExcept(WhiteSpaceChars);
+            if (skipped < 0)
             {
-                i++;
+                return;
             }
 
-            if (i >= line.Length)
-            {
-                return words;
-            }
-
+            i += skipped;
+            ReadOnlySpan<char> word;
             if (line[i] == '"')
             {
-                var close = line.IndexOf('"', i + 1);
-                if (close < 0)
+                var length = line[(i + 1)..].IndexOf('"');
+                if (length < 0)
                 {
                     unmatchedQuote = true;
-                    return words;
+                    return;
                 }
 
-                words.Add(line[(i + 1)..close]);
-                i = close + 1;
-                continue;
+                word = line.Slice(i + 1, length);
+                i += length + 2;
             }
-
-            var start = i;
-            while (i < line.Length && line[i] != '"' && !WhiteSpace.Contains(line[i], StringComparison.Ordinal))
+            else
             {
-                i++;
+                var length = line[i..].IndexOfAny(WordEnd);
+                word = length < 0 ? line[i..] : line.Slice(i, length);
+                i += word.Length;
             }
 
-            words.Add(line[start..i]);
+            into.Add(pool is null ? word.ToString() : pool.Get(word));
         }
     }
 
@@ -69,7 +78,7 @@ public static class Tokenizer
         var word = new StringBuilder();
         while (true)
         {
-            while (i < text.Length && WhiteSpace.Contains(text[i], StringComparison.Ordinal))
+            while (i < text.Length && WhiteSpaceChars.Contains(text[i]))
             {
                 i++;
             }
@@ -118,7 +127,7 @@ public static class Tokenizer
                     continue;
                 }
 
-                if (WhiteSpace.Contains(c, StringComparison.Ordinal))
+                if (WhiteSpaceChars.Contains(c))
                 {
                     break;
                 }

@@ -47,15 +47,17 @@ internal static class ConfigValidator
             d.Warning(DiagnosticCodes.Semantic, group.Location, $"virtual_server_group {group.Name} is empty");
         }
 
-        var seen = new Dictionary<(string, LvsProtocol?), VirtualServer>();
+        var seen = new Dictionary<(VirtualServerTarget, LvsProtocol?), VirtualServer>();
+        var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
         foreach (var server in config.VirtualServers)
         {
-            if (!seen.TryAdd((server.Target.ToString()!, server.Protocol), server))
+            if (!seen.TryAdd((server.Target, server.Protocol), server))
             {
-                d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target.ToString()!, server.Protocol)].Location}");
+                d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target, server.Protocol)].Location}");
             }
 
-            ValidateVirtualServer(server, groups, d);
+            endpoints.Clear();
+            ValidateVirtualServer(server, groups, endpoints, d);
         }
     }
 
@@ -285,7 +287,9 @@ internal static class ConfigValidator
         }
     }
 
-    private static void ValidateVirtualServer(VirtualServer server, HashSet<string> groups, DiagnosticBag d)
+    /// <summary>One virtual server; <paramref name="endpoints"/> is an empty scratch map, reused to spare a large
+    /// configuration one dictionary per server.</summary>
+    private static void ValidateVirtualServer(VirtualServer server, HashSet<string> groups, Dictionary<RealServerAddress, SourceLocation> endpoints, DiagnosticBag d)
     {
         var where = $"virtual_server {server.Target}";
         AddressFamily? family = null;
@@ -326,7 +330,6 @@ internal static class ConfigValidator
             d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: sorry_server {sorry.Address} is not the family of the virtual server (only tunnelled servers may differ)");
         }
 
-        var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
         foreach (var real in server.RealServers)
         {
             if (!endpoints.TryAdd(real.Endpoint, real.Location))
@@ -345,14 +348,17 @@ internal static class ConfigValidator
                 d.Error(DiagnosticCodes.Semantic, real.Location, $"{where}: real_server {real.Endpoint}: lthreshold is above uthreshold");
             }
 
-            foreach (var misc in real.Checkers.OfType<MiscCheck>().Where(m => m.Path is null))
+            foreach (var checker in real.Checkers)
             {
-                d.Error(DiagnosticCodes.Semantic, misc.Location, $"{where}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
-            }
-
-            foreach (var udp in real.Checkers.OfType<UdpCheck>().Where(u => u.MinReplyLength > u.MaxReplyLength))
-            {
-                d.Error(DiagnosticCodes.Semantic, udp.Location, $"{where}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
+                switch (checker)
+                {
+                    case MiscCheck { Path: null }:
+                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{where}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
+                        break;
+                    case UdpCheck udp when udp.MinReplyLength > udp.MaxReplyLength:
+                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{where}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
+                        break;
+                }
             }
         }
     }
