@@ -8,6 +8,13 @@ namespace Kad.Config.Syntax;
 /// includes expanded, and every '{' and '}' on a line of its own.</summary>
 public readonly record struct LogicalLine(string Text, SourceLocation Location)
 {
+    /// <summary>
+    /// The text came from a $NAME or ~SEQ/~LST expansion: <see cref="Location"/> is where the line using it starts,
+    /// and positions within the text are not positions in the file. Otherwise the location's column is that of the
+    /// text's first character.
+    /// </summary>
+    public bool IsExpanded { get; init; }
+
     public bool IsOpenBrace => Text == "{";
 
     public bool IsCloseBrace => Text == "}";
@@ -174,14 +181,14 @@ internal sealed class Preprocessor
                 var line = Decomment(raw, out _, out var column);
                 if (line.Length > 0)
                 {
-                    var location = new SourceLocation(path, number);
+                    var location = new SourceLocation(path, number, column);
                     if (IsPlain(line))
                     {
                         // Most lines: nothing to expand, so emitted straight from the file's text.
-                        var after = EmitUpToBrace(line, location);
+                        var after = EmitUpToBrace(line, location, expanded: false, out var afterOffset);
                         if (after is not null)
                         {
-                            ProcessLine(after, location, 0, canStartMultiline: false, out _);
+                            ProcessLine(after, location.AtOffset(afterOffset), 0, canStartMultiline: false, out _);
                         }
                     }
                     else
@@ -296,15 +303,17 @@ internal sealed class Preprocessor
         collecting = null;
         while (segment is not null)
         {
-            segment = ProcessSegment(segment, location, depth, canStartMultiline, out collecting);
+            segment = ProcessSegment(segment, ref location, depth, canStartMultiline, out collecting);
             canStartMultiline = false;
         }
     }
 
-    /// <summary>One line or the rest of one after a brace; returns what follows the first brace, if anything.</summary>
-    private string? ProcessSegment(string line, SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
+    /// <summary>One line or the rest of one after a brace; returns what follows the first brace, if anything, with
+    /// <paramref name="location"/> moved to where that starts.</summary>
+    private string? ProcessSegment(string line, ref SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
     {
         collecting = null;
+        var expanded = depth > 0;
         if (depth > MaxExpansionDepth)
         {
             _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?)");
@@ -321,6 +330,7 @@ internal sealed class Preprocessor
                     return null;
                 }
 
+                location = expanded ? location : location.AtOffset(line.Length - kept.Length);
                 line = kept;
             }
 
@@ -359,6 +369,7 @@ internal sealed class Preprocessor
             }
 
             line = substituted;
+            expanded = true;
             if (line.Length == 0)
             {
                 return null;
@@ -375,7 +386,9 @@ internal sealed class Preprocessor
             ApplyIncludeCheck(line, location);
         }
 
-        return EmitUpToBrace(line, location);
+        var rest = EmitUpToBrace(line, location, expanded, out var restOffset);
+        location = expanded ? location : location.AtOffset(restOffset);
+        return rest;
     }
 
     /// <summary>The line without its "@id " prefix when it applies to this system; null when it does not.</summary>
@@ -1008,39 +1021,48 @@ internal sealed class Preprocessor
     /// process. Walking by index keeps a line of many braces linear. "${...}" left over from an undefined parameter
     /// is not a brace: keepalived would split it and lose the block structure, kad reports it.
     /// </summary>
-    private string? EmitUpToBrace(ReadOnlySpan<char> line, SourceLocation location)
+    private string? EmitUpToBrace(ReadOnlySpan<char> line, SourceLocation location, bool expanded, out int restOffset)
     {
         var start = 0;
         while (true)
         {
-            var brace = FindBrace(line, start, location);
+            var brace = FindBrace(line, start, location, expanded);
             var end = brace < 0 ? line.Length : brace;
-            var text = line[start..end].Trim(" \t");
+            var segment = line[start..end];
+            var lead = segment.Length - segment.TrimStart(" \t").Length;
+            var text = segment.Trim(" \t");
             if (start > 0 && NeedsProcessing(text))
             {
-                return line[start..].TrimStart(" \t").ToString();
+                restOffset = start + lead;
+                return line[restOffset..].ToString();
             }
 
             if (!text.IsEmpty)
             {
-                Emit(_pool.Get(text), location);
+                Emit(_pool.Get(text), At(location, start + lead, expanded), expanded);
             }
 
             if (brace < 0)
             {
+                restOffset = 0;
                 return null;
             }
 
-            Emit(line[brace] == '{' ? "{" : "}", location);
+            Emit(line[brace] == '{' ? "{" : "}", At(location, brace, expanded), expanded);
             start = brace + 1;
         }
     }
+
+    /// <summary>The location <paramref name="offset"/> characters into text that starts at <paramref name="location"/>;
+    /// expanded text has no columns of its own, so it stays where the line using the expansion starts.</summary>
+    private static SourceLocation At(SourceLocation location, int offset, bool expanded) =>
+        expanded ? location : location.AtOffset(offset);
 
     /// <summary>Whether text after a brace must go through the whole line pipeline rather than be emitted as it is.</summary>
     private static bool NeedsProcessing(ReadOnlySpan<char> text) =>
         !text.IsEmpty && (text[0] is '@' or '~' || text.Contains('$') || text.StartsWith("include"));
 
-    private int FindBrace(ReadOnlySpan<char> line, int start, SourceLocation location)
+    private int FindBrace(ReadOnlySpan<char> line, int start, SourceLocation location, bool expanded)
     {
         for (var i = start; i < line.Length; i++)
         {
@@ -1067,7 +1089,7 @@ internal sealed class Preprocessor
                     if (end >= 0)
                     {
                         end += i + 2;
-                        _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"undefined parameter '{line[i..(end + 1)]}'");
+                        _diagnostics.Error(DiagnosticCodes.Preprocessor, At(location, i, expanded), $"undefined parameter '{line[i..(end + 1)]}'");
                         i = end;
                     }
 
@@ -1080,7 +1102,7 @@ internal sealed class Preprocessor
         return -1;
     }
 
-    private void Emit(string text, SourceLocation location)
+    private void Emit(string text, SourceLocation location, bool expanded)
     {
         if (text.Length == 0)
         {
@@ -1098,7 +1120,7 @@ internal sealed class Preprocessor
             return;
         }
 
-        _output.Add(new LogicalLine(text, location));
+        _output.Add(new LogicalLine(text, location) { IsExpanded = expanded });
     }
 
     private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_';

@@ -141,7 +141,7 @@ internal sealed class SyntaxParser
             children = spec.Kind == KeywordKind.Block ? ParseBlock(spec, line.Location) : ParseValueBlock(spec, line.Location);
         }
 
-        _open.Add(new ConfigNode(spec.CanonicalName, words, line.Text, line.Location, children));
+        _open.Add(new ConfigNode(spec.CanonicalName, words, line.Text, line.Location, children) { IsExpanded = line.IsExpanded });
     }
 
     /// <summary>Free-form lines until the closing '}'.</summary>
@@ -166,7 +166,7 @@ internal sealed class SyntaxParser
             var words = Split(line);
             if (words.Length > 0)
             {
-                _open.Add(new ConfigNode(words[0], words, line.Text, line.Location, []));
+                _open.Add(new ConfigNode(words[0], words, line.Text, line.Location, []) { IsExpanded = line.IsExpanded });
             }
         }
 
@@ -187,7 +187,8 @@ internal sealed class SyntaxParser
         if (unmatched)
         {
             // Not remembered: each occurrence is reported.
-            _diagnostics.Error(DiagnosticCodes.Syntax, line.Location, $"unmatched quote in '{line.Text}'");
+            var quote = line.IsExpanded ? line.Location : line.Location.AtOffset(Tokenizer.WordOffset(line.Text, _words.Count));
+            _diagnostics.Error(DiagnosticCodes.Syntax, quote, $"unmatched quote in '{line.Text}'");
         }
         else
         {

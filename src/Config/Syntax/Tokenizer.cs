@@ -28,38 +28,78 @@ public static class Tokenizer
     /// <paramref name="pool"/> when one is given.</summary>
     internal static void SplitWords(ReadOnlySpan<char> line, List<string> into, StringPool? pool, out bool unmatchedQuote)
     {
-        unmatchedQuote = false;
-        var i = 0;
-        while (true)
+        var words = new WordScanner(line);
+        while (words.MoveNext())
         {
-            var skipped = line[i..].IndexOfAnyExcept(WhiteSpaceChars);
+            var word = words.Word;
+            into.Add(pool is null ? word.ToString() : pool.Get(word));
+        }
+
+        unmatchedQuote = words.UnmatchedQuote >= 0;
+    }
+
+    /// <summary>
+    /// Where word <paramref name="index"/> of a keyword line starts (its opening quote if quoted), counted in
+    /// characters from the start of <paramref name="line"/>; for the index just past the last word of a line with an
+    /// unmatched quote, where that quote is. -1 when there is no such word.
+    /// </summary>
+    internal static int WordOffset(ReadOnlySpan<char> line, int index)
+    {
+        var words = new WordScanner(line);
+        for (var i = 0; words.MoveNext(); i++)
+        {
+            if (i == index)
+            {
+                return words.Start;
+            }
+        }
+
+        return words.UnmatchedQuote;
+    }
+
+    /// <summary>Walks the words of a keyword line as <see cref="SplitWords(string, out bool)"/> splits them.</summary>
+    private ref struct WordScanner(ReadOnlySpan<char> line)
+    {
+        private readonly ReadOnlySpan<char> _line = line;
+        private int _next;
+
+        /// <summary>The current word, without quotes.</summary>
+        public ReadOnlySpan<char> Word { get; private set; }
+
+        /// <summary>Where the current word starts in the line (its opening quote if quoted).</summary>
+        public int Start { get; private set; }
+
+        /// <summary>Where an opening quote with no closing one is; -1 while none has been met.</summary>
+        public int UnmatchedQuote { get; private set; } = -1;
+
+        public bool MoveNext()
+        {
+            var skipped = _next < _line.Length ? _line[_next..].IndexOfAnyExcept(WhiteSpaceChars) : -1;
             if (skipped < 0)
             {
-                return;
+                return false;
             }
 
-            i += skipped;
-            ReadOnlySpan<char> word;
-            if (line[i] == '"')
+            Start = _next + skipped;
+            if (_line[Start] == '"')
             {
-                var length = line[(i + 1)..].IndexOf('"');
+                var length = _line[(Start + 1)..].IndexOf('"');
                 if (length < 0)
                 {
-                    unmatchedQuote = true;
-                    return;
+                    UnmatchedQuote = Start;
+                    _next = _line.Length;
+                    return false;
                 }
 
-                word = line.Slice(i + 1, length);
-                i += length + 2;
-            }
-            else
-            {
-                var length = line[i..].IndexOfAny(WordEnd);
-                word = length < 0 ? line[i..] : line.Slice(i, length);
-                i += word.Length;
+                Word = _line.Slice(Start + 1, length);
+                _next = Start + length + 2;
+                return true;
             }
 
-            into.Add(pool is null ? word.ToString() : pool.Get(word));
+            var end = _line[Start..].IndexOfAny(WordEnd);
+            Word = end < 0 ? _line[Start..] : _line.Slice(Start, end);
+            _next = Start + Word.Length;
+            return true;
         }
     }
 
