@@ -140,6 +140,10 @@ internal sealed class Preprocessor
     {
         Definition? collecting = null;
         var rest = text.AsSpan();
+
+        // About one logical line per physical line, a few more for braces: room for them up front, not by doubling.
+        var newlines = rest.Count('\n');
+        _output.EnsureCapacity(Math.Min(_output.Count + newlines + (newlines / 8), MaxOutputLines));
         for (var number = 1; ; number++)
         {
             var newline = rest.IndexOf('\n');
