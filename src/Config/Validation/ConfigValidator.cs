@@ -34,6 +34,7 @@ internal static class ConfigValidator
         }
 
         ValidateVirtualRouterIds(config, d);
+        ValidateScriptSecurity(config, d);
         ValidateSyncGroups(config, scripts, instances, d);
 
         if (config.Global.LvsSyncDaemon?.Instance is { } syncInstance && !instances.Contains(syncInstance.Name))
@@ -258,6 +259,73 @@ internal static class ConfigValidator
         }
     }
 
+    /// <summary>keepalived -t fails (exit 6, "SECURITY VIOLATION") a file that runs scripts without
+    /// enable_script_security, though the daemon runs them; kad says so once, at the first script.</summary>
+    private static void ValidateScriptSecurity(KeepalivedConfig config, DiagnosticBag d)
+    {
+        if (config.Global.EnableScriptSecurity || FirstScript(config) is not { } script)
+        {
+            return;
+        }
+
+        d.Warning(DiagnosticCodes.Semantic, script.Location, "scripts are configured but enable_script_security is not set: keepalived -t rejects such a file (exit 6) and then runs them anyway; set enable_script_security (and script_user) to run them as a chosen user");
+    }
+
+    private static ScriptCommand? FirstScript(KeepalivedConfig config)
+    {
+        static ScriptCommand? Notify(VrrpNotifyScripts n) => n.Master ?? n.Backup ?? n.Fault ?? n.Stop ?? n.Any ?? n.Deleted ?? n.MasterRxLowerPriority;
+
+        foreach (var script in config.VrrpScripts)
+        {
+            if (script.Script is not null)
+            {
+                return script.Script;
+            }
+        }
+
+        foreach (var instance in config.VrrpInstances)
+        {
+            if (Notify(instance.Notify) is { } notify)
+            {
+                return notify;
+            }
+        }
+
+        foreach (var group in config.VrrpSyncGroups)
+        {
+            if (Notify(group.Notify) is { } notify)
+            {
+                return notify;
+            }
+        }
+
+        foreach (var server in config.VirtualServers)
+        {
+            if ((server.QuorumUp ?? server.QuorumDown) is { } quorum)
+            {
+                return quorum;
+            }
+
+            foreach (var real in server.RealServers)
+            {
+                if ((real.NotifyUp ?? real.NotifyDown) is { } notify)
+                {
+                    return notify;
+                }
+
+                foreach (var checker in real.Checkers)
+                {
+                    if (checker is MiscCheck { Path: { } path })
+                    {
+                        return path;
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static void ValidateSyncGroups(KeepalivedConfig config, HashSet<string> scripts, HashSet<string> instances, DiagnosticBag d)
     {
         var groupOf = new Dictionary<string, VrrpSyncGroup>(StringComparer.Ordinal);
@@ -308,6 +376,11 @@ internal static class ConfigValidator
         }
 
         family ??= server.IpFamily;
+
+        if (server.Target is VirtualServerFirewallMark && server.Protocol is not null)
+        {
+            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{where}: 'protocol' has no meaning for a firewall-mark service and is ignored (keepalived -t counts it as an error)");
+        }
 
         if (server.OnePacketScheduling && server.Protocol is not LvsProtocol.Udp)
         {
