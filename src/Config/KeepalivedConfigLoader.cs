@@ -23,6 +23,9 @@ public sealed record ConfigLoadOptions
 
     public KeywordSchema Schema { get; init; } = KeywordSchema.Default;
 
+    /// <summary>Bounds on lines, expansion steps and files read (tests lower them).</summary>
+    internal PreprocessorLimits Limits { get; init; } = PreprocessorLimits.Default;
+
     /// <summary>The first label of the host name, as keepalived derives its default config id from uname.</summary>
     public static string DefaultConfigId() => Environment.MachineName.Split('.')[0];
 }
@@ -51,7 +54,7 @@ public static class KeepalivedConfigLoader
         options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
         var pool = new StringPool();
-        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool);
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool, options.Limits);
         var lines = preprocessor.ReadMain(path);
         return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }
@@ -62,7 +65,7 @@ public static class KeepalivedConfigLoader
         options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
         var pool = new StringPool();
-        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool);
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool, options.Limits);
         var lines = preprocessor.ReadText(text, fileName);
         return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }

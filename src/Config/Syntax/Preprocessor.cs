@@ -21,6 +21,16 @@ public readonly record struct LogicalLine(string Text, SourceLocation Location)
 }
 
 /// <summary>
+/// How much one load may read and expand: far beyond any real configuration (a file of 1,000 virtual servers takes
+/// about 100,000 lines and steps), and what ends inputs that repeat themselves (a definition, ~SEQ or include cycle
+/// that never grows the output, or grows it without end) with one clear error.
+/// </summary>
+internal sealed record PreprocessorLimits(int MaxOutputLines = 2_000_000, int MaxSteps = 5_000_000, int MaxFileReads = 10_000)
+{
+    public static PreprocessorLimits Default { get; } = new();
+}
+
+/// <summary>
 /// keepalived's line reader (lib/parser.c read_line and friends), as keepalived 2.2.7 behaves and keepalived.conf(5)
 /// documents it:
 /// <list type="bullet">
@@ -43,7 +53,6 @@ internal sealed class Preprocessor
     private const int MaxIncludeDepth = 32;
     private const int MaxExpansionDepth = 64;
     private const int MaxSubstitutionsPerLine = 10_000;
-    private const int MaxOutputLines = 2_000_000;
     private const string WhiteSpace = " \t\f\n\r\v";
     private static readonly SearchValues<char> CommentSpecials = SearchValues.Create("\"\\#!");
     private static readonly SearchValues<char> BraceSpecials = SearchValues.Create("\"${}");
@@ -57,12 +66,21 @@ internal sealed class Preprocessor
     private readonly List<string> _files = [];
     private readonly Stack<string> _directories = new();
     private readonly StringPool _pool;
+    private readonly PreprocessorLimits _limits;
+    private int _fileReads;
     private IncludeChecks _includeChecks;
-    private bool _outputLimitReported;
 
-    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics, StringPool? pool = null)
+    /// <summary>The files being read, outermost first: including one of them again is a cycle.</summary>
+    private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+    private int _steps;
+
+    /// <summary>Set once a limit has been reported: nothing more is read or expanded.</summary>
+    private bool _stopped;
+
+    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics, StringPool? pool = null, PreprocessorLimits? limits = null)
     {
         _fs = fs;
+        _limits = limits ?? PreprocessorLimits.Default;
         _pool = pool ?? new StringPool();
         _configId = configId;
         _diagnostics = diagnostics;
@@ -92,12 +110,14 @@ internal sealed class Preprocessor
         var full = Path.GetFullPath(fileName);
         _files.Add(full);
         _directories.Push(Path.GetDirectoryName(full) ?? "/");
+        _reading.Add(full);
         try
         {
             ReadLines(text, full);
         }
         finally
         {
+            _reading.Remove(full);
             _directories.Pop();
         }
 
@@ -106,6 +126,19 @@ internal sealed class Preprocessor
 
     private void ReadFile(string path, SourceLocation? includedFrom)
     {
+        if (_reading.Contains(path))
+        {
+            // keepalived would read it again until its own nesting limit; each pass doubles with every repeat.
+            _diagnostics.Error(DiagnosticCodes.Include, includedFrom, $"'{path}' is already being read: an include cycle; skipped");
+            return;
+        }
+
+        if (++_fileReads > _limits.MaxFileReads)
+        {
+            Stop(includedFrom ?? SourceLocation.None, $"more than {_limits.MaxFileReads} configuration files read (includes that repeat themselves?); stopping");
+            return;
+        }
+
         string text;
         try
         {
@@ -123,6 +156,7 @@ internal sealed class Preprocessor
         }
 
         _directories.Push(Path.GetDirectoryName(path) ?? "/");
+        _reading.Add(path);
         var savedChecks = _includeChecks;
         try
         {
@@ -132,6 +166,7 @@ internal sealed class Preprocessor
         {
             // include_check set inside a file lasts until the end of that file.
             _includeChecks = savedChecks;
+            _reading.Remove(path);
             _directories.Pop();
         }
     }
@@ -143,8 +178,8 @@ internal sealed class Preprocessor
 
         // About one logical line per physical line, a few more for braces: room for them up front, not by doubling.
         var newlines = rest.Count('\n');
-        _output.EnsureCapacity(Math.Min(_output.Count + newlines + (newlines / 8), MaxOutputLines));
-        for (var number = 1; ; number++)
+        _output.EnsureCapacity(Math.Min(_output.Count + newlines + (newlines / 8), _limits.MaxOutputLines));
+        for (var number = 1; !_stopped; number++)
         {
             var newline = rest.IndexOf('\n');
             var raw = (newline < 0 ? rest : rest[..newline]).TrimEnd('\r');
@@ -183,9 +218,9 @@ internal sealed class Preprocessor
             else
             {
                 var line = Decomment(raw, out _, out var column);
-                if (line.Length > 0)
+                var location = new SourceLocation(path, number, column);
+                if (line.Length > 0 && Step(location))
                 {
-                    var location = new SourceLocation(path, number, column);
                     if (IsPlain(line))
                     {
                         // Most lines: nothing to expand, so emitted straight from the file's text.
@@ -318,9 +353,20 @@ internal sealed class Preprocessor
     {
         collecting = null;
         var expanded = depth > 0;
+        if (_stopped)
+        {
+            return null;
+        }
+
         if (depth > MaxExpansionDepth)
         {
-            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?)");
+            // A multi-line definition that uses itself: each level can multiply the work, so stop here.
+            Stop(location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?); stopping");
+            return null;
+        }
+
+        if (depth > 0 && !Step(location))
+        {
             return null;
         }
 
@@ -684,6 +730,11 @@ internal sealed class Preprocessor
 
         foreach (var assignment in iterations)
         {
+            if (!Step(location))
+            {
+                return;
+            }
+
             foreach (var (name, value) in assignment)
             {
                 _definitions[name] = new Definition() { Lines = { value } };
@@ -694,7 +745,7 @@ internal sealed class Preprocessor
                 ProcessLine(rest, location, depth + 1, false, out _);
             }
 
-            if (_output.Count > MaxOutputLines)
+            if (_stopped)
             {
                 return;
             }
@@ -1108,23 +1159,39 @@ internal sealed class Preprocessor
 
     private void Emit(string text, SourceLocation location, bool expanded)
     {
-        if (text.Length == 0)
+        if (text.Length == 0 || _stopped)
         {
             return;
         }
 
-        if (_output.Count >= MaxOutputLines)
+        if (_output.Count >= _limits.MaxOutputLines)
         {
-            if (!_outputLimitReported)
-            {
-                _outputLimitReported = true;
-                _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"the configuration expands to more than {MaxOutputLines} lines; stopping");
-            }
-
+            Stop(location, $"the configuration expands to more than {_limits.MaxOutputLines} lines; stopping");
             return;
         }
 
         _output.Add(new LogicalLine(text, location) { IsExpanded = expanded });
+    }
+
+    /// <summary>Counts one line or expansion step; false (with one error) once the load has taken too many.</summary>
+    private bool Step(SourceLocation location)
+    {
+        if (++_steps > _limits.MaxSteps)
+        {
+            Stop(location, $"the configuration does not finish expanding within {_limits.MaxSteps} steps (a definition, ~SEQ or include that repeats itself?); stopping");
+        }
+
+        return !_stopped;
+    }
+
+    /// <summary>Reports why reading ends (the first reason only) and ends it.</summary>
+    private void Stop(SourceLocation location, string message)
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, message);
+        }
     }
 
     private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_';
