@@ -836,7 +836,7 @@ internal static class ConfigBinder
             table[kind] = (r, n, c) =>
             {
                 c.AtMost(n, 1);
-                return r with { Checkers = r.Checkers.Add(Apply(create() with { Location = n.Location }, n, checkerTable, c)) };
+                return r with { Checkers = r.Checkers.Add(Apply(create(n.Location), n, checkerTable, c)) };
             };
         }
 
@@ -927,16 +927,16 @@ internal static class ConfigBinder
 
     // ---------------------------------------------------------------- checkers
 
-    private static readonly (string Kind, Func<HealthCheck> Create)[] CheckerFactories =
+    private static readonly (string Kind, Func<SourceLocation, HealthCheck> Create)[] CheckerFactories =
     [
-        ("TCP_CHECK", () => new TcpCheck()),
-        ("HTTP_GET", () => new HttpCheck(false)),
-        ("SSL_GET", () => new HttpCheck(true)),
-        ("MISC_CHECK", () => new MiscCheck()),
-        ("DNS_CHECK", () => new DnsCheck()),
-        ("SMTP_CHECK", () => new SmtpCheck()),
-        ("UDP_CHECK", () => new UdpCheck()),
-        ("PING_CHECK", () => new PingCheck()),
+        ("TCP_CHECK", at => new TcpCheck { Location = at }),
+        ("HTTP_GET", at => new HttpCheck(false) { Location = at }),
+        ("SSL_GET", at => new HttpCheck(true) { Location = at }),
+        ("MISC_CHECK", at => new MiscCheck { Location = at }),
+        ("DNS_CHECK", at => new DnsCheck { Location = at }),
+        ("SMTP_CHECK", at => new SmtpCheck { Location = at }),
+        ("UDP_CHECK", at => new UdpCheck { Location = at }),
+        ("PING_CHECK", at => new PingCheck { Location = at }),
     ];
 
     private static readonly Dictionary<string, Handler<HealthCheck>> CommonChecker = new(StringComparer.Ordinal)
