@@ -7,7 +7,10 @@ SLN := Keepalived.Net.sln
 PUBLISH := artifacts/publish
 RESULTS := artifacts/test-results
 RID := linux-x64
-PUBLISH_FLAGS := -c Release -r $(RID) --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true -p:DebugType=none -v:q -nologo
+# ReadyToRun: precompiled code, so a short run (kad -t, dotnet-kad check/status) does not spend most of its time in
+# the JIT; measured on the 1,000x10 config check: the whole dotnet-kad process 1,895 -> 1,056 ms in one run of
+# bench/config/run (+7 MB per executable).
+PUBLISH_FLAGS := -c Release -r $(RID) --self-contained -p:PublishSingleFile=true -p:PublishTrimmed=true -p:PublishReadyToRun=true -p:DebugType=none -v:q -nologo
 LAB_DRIVERS := $(wildcard tests/*.LabDriver/*.LabDriver.csproj)
 
 .PHONY: test prereqs build format-check publish lab-drivers unit demo bench deb clean

@@ -8,7 +8,7 @@ using Kad.Config;
 namespace Kad.Cli;
 
 /// <summary>
-/// <c>dotnet-kad check -f FILE [--dump]</c>: reads a configuration offline like <c>kad -t</c>, prints every finding as
+/// <c>dotnet-kad check -f FILE [-i ID] [--dump]</c>: reads a configuration offline like <c>kad -t</c>, prints every finding as
 /// <c>FILE:LINE:COL: error|warning: message</c>, and exits 0 when the file is usable, 5 when not.
 /// </summary>
 internal static partial class CheckCommand
@@ -26,27 +26,33 @@ internal static partial class CheckCommand
             DefaultValueFactory = _ => "/etc/keepalived/keepalived.conf",
         };
         var dump = new Option<bool>("--dump") { Description = "Also print the model kad resolved (after includes, conditions and macros)" };
+        var configId = new Option<string?>("--config-id", "-i")
+        {
+            Description = "The id '@ID' lines are kept for and '@^ID' lines skipped for (default: the host name's first label, as keepalived)",
+        };
 
         // For bench/config/run: time N in-process loads after one warm-up; not an operator feature.
         var bench = new Option<int>("--bench") { Hidden = true };
         var command = new Command("check", "Check a keepalived configuration file without running it (like kad -t)");
         command.Options.Add(file);
         command.Options.Add(dump);
+        command.Options.Add(configId);
         command.Options.Add(bench);
         command.SetAction(result =>
         {
             var path = result.GetValue(file)!;
+            var options = new ConfigLoadOptions { ConfigId = result.GetValue(configId) ?? ConfigLoadOptions.DefaultConfigId() };
             var runs = result.GetValue(bench);
-            return runs > 0 ? Bench(path, runs, output) : Check(path, result.GetValue(dump), output);
+            return runs > 0 ? Bench(path, options, runs, output) : Check(path, result.GetValue(dump), output, options);
         });
         return command;
     }
 
     /// <summary>Loads, prints the findings (and the model when asked) and returns the exit status.</summary>
-    public static int Check(string path, bool dump, TextWriter output)
+    public static int Check(string path, bool dump, TextWriter output, ConfigLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var loaded = KeepalivedConfigLoader.Load(path);
+        var loaded = KeepalivedConfigLoader.Load(path, options);
         DiagnosticFormatter.Write(loaded.Diagnostics, output);
         if (dump)
         {
@@ -64,14 +70,14 @@ internal static partial class CheckCommand
     private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
 
     /// <summary>Median and fastest wall time of <paramref name="runs"/> full loads (parse, bind, validate).</summary>
-    private static int Bench(string path, int runs, TextWriter output)
+    private static int Bench(string path, ConfigLoadOptions options, int runs, TextWriter output)
     {
-        var usable = !KeepalivedConfigLoader.Load(path).HasErrors;
+        var usable = !KeepalivedConfigLoader.Load(path, options).HasErrors;
         var times = new double[runs];
         for (var i = 0; i < runs; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            _ = KeepalivedConfigLoader.Load(path);
+            _ = KeepalivedConfigLoader.Load(path, options);
             times[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
 

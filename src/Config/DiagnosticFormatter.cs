@@ -2,12 +2,14 @@ namespace Kad.Config;
 
 /// <summary>
 /// Renders findings as <c>FILE:LINE:COL: error|warning: message</c>, the shape compilers use so editors can jump to it.
-/// Findings carry a line, not a column: the column is that of the keyword the finding names when it appears on the
-/// line, else of the line's first word (1 when the file cannot be read back).
+/// The column is the one the finding carries (the offending word, brace or quote as the reader saw it). A finding
+/// made without one (a location built by hand) is placed by reading the line back: at the keyword it names when that
+/// appears on the line, else at the line's first word (1 when the file cannot be read back).
 /// </summary>
 public static class DiagnosticFormatter
 {
-    /// <summary>Writes every finding, one per line, reading each source file back at most once to place columns.</summary>
+    /// <summary>Writes every finding, one per line, reading a source file back (at most once) only for a finding
+    /// that has no column.</summary>
     public static void Write(IEnumerable<ConfigDiagnostic> diagnostics, TextWriter output, Func<string, string?>? readFile = null)
     {
         ArgumentNullException.ThrowIfNull(diagnostics);
@@ -35,7 +37,7 @@ public static class DiagnosticFormatter
             return $"{location.File}: {severity}: {diagnostic.Message}";
         }
 
-        var column = Column(lineText?.Invoke(location.File, location.Line), diagnostic.Keyword);
+        var column = location.Column > 0 ? location.Column : Column(lineText?.Invoke(location.File, location.Line), diagnostic.Keyword);
         return FormattableString.Invariant($"{location.File}:{location.Line}:{column}: {severity}: {diagnostic.Message}");
     }
 

@@ -23,6 +23,9 @@ public sealed record ConfigLoadOptions
 
     public KeywordSchema Schema { get; init; } = KeywordSchema.Default;
 
+    /// <summary>Bounds on lines, expansion steps and files read (tests lower them).</summary>
+    internal PreprocessorLimits Limits { get; init; } = PreprocessorLimits.Default;
+
     /// <summary>The first label of the host name, as keepalived derives its default config id from uname.</summary>
     public static string DefaultConfigId() => Environment.MachineName.Split('.')[0];
 }
@@ -50,9 +53,10 @@ public static class KeepalivedConfigLoader
     {
         options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
-        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics);
+        var pool = new StringPool();
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool, options.Limits);
         var lines = preprocessor.ReadMain(path);
-        return Finish(lines, preprocessor.Files, options, diagnostics);
+        return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }
 
     /// <summary>Reads configuration text; includes are resolved relative to <paramref name="fileName"/>'s directory.</summary>
@@ -60,14 +64,15 @@ public static class KeepalivedConfigLoader
     {
         options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
-        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics);
+        var pool = new StringPool();
+        var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool, options.Limits);
         var lines = preprocessor.ReadText(text, fileName);
-        return Finish(lines, preprocessor.Files, options, diagnostics);
+        return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }
 
-    private static ConfigLoadResult Finish(IReadOnlyList<LogicalLine> lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics)
+    private static ConfigLoadResult Finish(IReadOnlyList<LogicalLine> lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics, StringPool pool)
     {
-        var nodes = new SyntaxParser(lines, options.Schema, diagnostics).Parse();
+        var nodes = new SyntaxParser(lines, options.Schema, diagnostics, pool).Parse();
         var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics));
         ConfigValidator.Validate(config, diagnostics);
         return new ConfigLoadResult(config, new ConfigDocument(nodes, [.. files]), [.. diagnostics.Items]);

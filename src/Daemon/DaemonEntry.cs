@@ -22,7 +22,7 @@ internal static class DaemonEntry
         ArgumentNullException.ThrowIfNull(arguments);
         if (arguments.ConfigTest)
         {
-            return ConfigTestExit(arguments.ConfigFile);
+            return ConfigTestExit(arguments);
         }
 
         using var logger = KadLogging.Create(arguments, Environment.GetEnvironmentVariable);
@@ -70,9 +70,9 @@ internal static class DaemonEntry
     }
 
     /// <summary><c>kad -t</c>: 0 when the file is usable, 5 when not; findings on stderr as FILE:LINE:COL: error|warning: message.</summary>
-    private static int ConfigTestExit(string file)
+    private static int ConfigTestExit(KadArguments arguments)
     {
-        var result = KeepalivedConfigLoader.Load(file);
+        var result = KeepalivedConfigLoader.Load(arguments.ConfigFile, arguments.LoadOptions());
         DiagnosticFormatter.Write(result.Diagnostics, Console.Error);
 
         return result.HasErrors ? ExitConfig : 0;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kad.Config;
 
 namespace Kad.Daemon;
 
@@ -11,7 +12,15 @@ internal sealed record KadArguments(
     bool VrrpOnly,
     bool CheckOnly,
     string? PidFile,
-    string StatusSocket);
+    string StatusSocket)
+{
+    /// <summary>-i/--config-id: the id "@ID" configuration lines are kept for; null means keepalived's default, the
+    /// first label of the host name.</summary>
+    public string? ConfigId { get; init; }
+
+    /// <summary>How to read the configuration file for these arguments.</summary>
+    public ConfigLoadOptions LoadOptions() => new() { ConfigId = ConfigId ?? ConfigLoadOptions.DefaultConfigId() };
+}
 
 /// <summary>
 /// keepalived's command line, so a unit file can swap binaries: the same short and long names mean the same things.
@@ -35,6 +44,10 @@ internal static class KadCommandLine
     private static readonly Option<bool> Check = new("--check", "-C") { Description = "Run only the health-checker half" };
     private static readonly Option<string?> PidFile = new("--pid", "-p") { Description = "PID file to write" };
     private static readonly Option<bool> Version = new("--version", "-v") { Description = "Print the version and exit" };
+    private static readonly Option<string?> ConfigId = new("--config-id", "-i")
+    {
+        Description = "Keep '@ID' configuration lines for this id and skip '@^ID' ones (default: the host name's first label)",
+    };
     private static readonly Option<string> StatusSocket = new("--status-socket")
     {
         Description = "Unix socket for dotnet-kad status",
@@ -59,6 +72,7 @@ internal static class KadCommandLine
         root.Options.Add(Check);
         root.Options.Add(PidFile);
         root.Options.Add(Version);
+        root.Options.Add(ConfigId);
         root.Options.Add(StatusSocket);
         root.SetAction(result =>
         {
@@ -76,7 +90,10 @@ internal static class KadCommandLine
                 result.GetValue(Vrrp),
                 result.GetValue(Check),
                 result.GetValue(PidFile),
-                result.GetValue(StatusSocket)!));
+                result.GetValue(StatusSocket)!)
+            {
+                ConfigId = result.GetValue(ConfigId),
+            });
         });
         return root;
     }

@@ -9,6 +9,9 @@ public partial class CheckCommandTests
     private const string Samples = "/usr/share/doc/keepalived/samples";
 
     private const string Usable = """
+        global_defs {
+            enable_script_security
+        }
         vrrp_script chk {
             script "/bin/true"
         }
@@ -75,7 +78,7 @@ public partial class CheckCommandTests
         var (exit, output, _) = Run("check", "-f", path);
 
         Assert.That(exit, Is.EqualTo(5));
-        Assert.That(output, Does.Contain($"{path}:4:5: error: 'virtual_router_id'"));
+        Assert.That(output, Does.Contain($"{path}:4:23: error: 'virtual_router_id': 300 is outside [1, 255]"));
         Assert.That(output, Does.Contain($"{path}:5:5: error: unknown keyword 'bogus_keyword'"));
         Assert.That(output, Does.Contain("not usable (3 errors, 0 warnings)"));
     }
@@ -167,6 +170,31 @@ public partial class CheckCommandTests
         using var error = new StringWriter();
         var exit = CliCommandLine.Build(output, error).Parse(args).Invoke();
         return (exit, output.ToString().ReplaceLineEndings("\n"), error.ToString());
+    }
+
+    [Test]
+    public void Check_ConfigId_SelectsTheConditionalLines()
+    {
+        var path = Write("ids.conf", "global_defs {\n@lb1 router_id one\n@^lb1 vrrp_version 9\n}\n");
+
+        var (asLb1, lb1Output, _) = Run("check", "-f", path, "-i", "lb1");
+        var (asOther, otherOutput, _) = Run("check", "--config-id", "lb2", "-f", path);
+
+        Assert.That(asLb1, Is.EqualTo(0), lb1Output);
+        Assert.That(asOther, Is.EqualTo(5));
+        Assert.That(otherOutput, Does.Contain($"{path}:3:20: error: 'vrrp_version': 9 is outside [2, 3]"));
+    }
+
+    [Test]
+    public void Check_ConfigIdWithDump_ShowsTheSelectedValue()
+    {
+        var path = Write("dump.conf", "global_defs {\n@lb1 router_id one\n@lb2 router_id two\n}\n");
+
+        var (exit, output, _) = Run("check", "-f", path, "-i", "lb2", "--dump");
+
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("RouterId = two"));
+        Assert.That(output, Does.Not.Contain("RouterId = one"));
     }
 
     private string Write(string name, string text)

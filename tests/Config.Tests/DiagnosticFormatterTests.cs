@@ -49,6 +49,6 @@ public class DiagnosticFormatterTests
 
         var lines = output.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
         Assert.That(lines, Has.Length.EqualTo(result.Diagnostics.Length));
-        Assert.That(lines, Has.Some.StartsWith(ConfigHarness.MainFile + ":3:3: error: "));
+        Assert.That(lines, Has.Some.StartsWith(ConfigHarness.MainFile + ":3:21: error: 'virtual_router_id': 0 is outside"));
     }
 }

@@ -21,6 +21,14 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     public void Warning(ConfigNode node, string message) =>
         Diagnostics.Warning(DiagnosticCodes.InvalidValue, node.Location, message, node.WrittenKeyword);
 
+    /// <summary>An error about one word of the line (or part of one), placed at that word's column.</summary>
+    public void ErrorAt(ConfigNode node, string word, string message) =>
+        Diagnostics.Error(DiagnosticCodes.InvalidValue, node.LocationOf(word), message, node.WrittenKeyword);
+
+    /// <summary>A warning placed at word <paramref name="index"/> of the line.</summary>
+    public void WarningAt(ConfigNode node, int index, string message) =>
+        Diagnostics.Warning(DiagnosticCodes.InvalidValue, node.LocationOf(index), message, node.WrittenKeyword);
+
     /// <summary>Word <paramref name="index"/> (1 = the first after the keyword), or an error naming what is missing.</summary>
     public string? Word(ConfigNode node, int index, string what)
     {
@@ -39,7 +47,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     {
         if (node.Words.Length > maxWords)
         {
-            Warning(node, $"'{node.WrittenKeyword}': extra words ignored: {string.Join(' ', node.Words.Skip(maxWords))}");
+            WarningAt(node, maxWords, $"'{node.WrittenKeyword}': extra words ignored: {string.Join(' ', node.Words.Skip(maxWords))}");
         }
     }
 
@@ -57,13 +65,13 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
         var text = word.TrimStart(' ', '\t');
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
-            Error(node, $"'{node.WrittenKeyword}': invalid number '{word}'");
+            ErrorAt(node, word, $"'{node.WrittenKeyword}': invalid number '{word}'");
             return null;
         }
 
         if (value < min || value > max)
         {
-            Error(node, $"'{node.WrittenKeyword}': {word} is outside [{min}, {max}]");
+            ErrorAt(node, word, $"'{node.WrittenKeyword}': {word} is outside [{min}, {max}]");
             return null;
         }
 
@@ -75,7 +83,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     {
         if (!uint.TryParse(word.TrimStart(' ', '\t'), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
-            Error(node, $"'{node.WrittenKeyword}': invalid number '{word}' (expected 0..{uint.MaxValue})");
+            ErrorAt(node, word, $"'{node.WrittenKeyword}': invalid number '{word}' (expected 0..{uint.MaxValue})");
             return null;
         }
 
@@ -94,13 +102,13 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     {
         if (!double.TryParse(word, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds))
         {
-            Error(node, $"'{node.WrittenKeyword}': invalid time '{word}' (seconds, e.g. 1 or 0.5)");
+            ErrorAt(node, word, $"'{node.WrittenKeyword}': invalid time '{word}' (seconds, e.g. 1 or 0.5)");
             return null;
         }
 
         if (seconds < min || seconds > max)
         {
-            Error(node, $"'{node.WrittenKeyword}': {word} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}] seconds");
+            ErrorAt(node, word, $"'{node.WrittenKeyword}': {word} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}] seconds");
             return null;
         }
 
@@ -132,7 +140,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
             case "off" or "false" or "no":
                 return false;
             default:
-                Error(node, $"'{node.WrittenKeyword}': '{word}' is not a boolean (on|off|true|false|yes|no)");
+                ErrorAt(node, word, $"'{node.WrittenKeyword}': '{word}' is not a boolean (on|off|true|false|yes|no)");
                 return null;
         }
     }
@@ -161,12 +169,12 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
     {
         // Dotted quads only for IPv4 (IPAddress.TryParse would also take "1" or "1.2").
         if (IPAddress.TryParse(word, out var address) &&
-            (address.AddressFamily == AddressFamily.InterNetworkV6 ? word.Contains(':', StringComparison.Ordinal) : word.Count(c => c == '.') == 3))
+            (address.AddressFamily == AddressFamily.InterNetworkV6 ? word.Contains(':', StringComparison.Ordinal) : word.AsSpan().Count('.') == 3))
         {
             return address;
         }
 
-        Error(node, $"'{node.WrittenKeyword}': '{word}' is not an IP address");
+        ErrorAt(node, word, $"'{node.WrittenKeyword}': '{word}' is not an IP address");
         return null;
     }
 
@@ -259,7 +267,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
         {
             if (index < node.Words.Length)
             {
-                Error(node, $"'{node.Words[0]}': unexpected '{node.Words[index]}' (expected 'weight N')");
+                ErrorAt(node, node.Words[index], $"'{node.Words[0]}': unexpected '{node.Words[index]}' (expected 'weight N')");
             }
 
             return null;
@@ -283,12 +291,12 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
             };
             if (reverse is null)
             {
-                Error(node, $"'{node.Words[0]}': unexpected '{node.Words[index + 2]}' (expected reverse or noreverse)");
+                ErrorAt(node, node.Words[index + 2], $"'{node.Words[0]}': unexpected '{node.Words[index + 2]}' (expected reverse or noreverse)");
             }
 
             if (index + 3 < node.Words.Length)
             {
-                Warning(node, $"'{node.Words[0]}': extra words ignored: {string.Join(' ', node.Words.Skip(index + 3))}");
+                WarningAt(node, index + 3, $"'{node.Words[0]}': extra words ignored: {string.Join(' ', node.Words.Skip(index + 3))}");
             }
         }
 
@@ -313,7 +321,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
         };
         if (kind is null)
         {
-            Error(node, $"'{node.WrittenKeyword}': unknown forwarding method '{kindWord}' (NAT, DR or TUN)");
+            ErrorAt(node, kindWord, $"'{node.WrittenKeyword}': unknown forwarding method '{kindWord}' (NAT, DR or TUN)");
             return null;
         }
 
@@ -357,7 +365,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
                         case null:
                             break;
                         default:
-                            Error(node, $"'{node.WrittenKeyword}': unknown tunnel type '{type}' (ipip, gue or gre)");
+                            ErrorAt(node, type, $"'{node.WrittenKeyword}': unknown tunnel type '{type}' (ipip, gue or gre)");
                             break;
                     }
 
@@ -372,7 +380,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
                     result = result with { TunnelChecksum = LvsTunnelChecksum.RemoteChecksum };
                     break;
                 default:
-                    Error(node, $"'{node.WrittenKeyword}': unexpected '{word}'");
+                    ErrorAt(node, word, $"'{node.WrittenKeyword}': unexpected '{word}'");
                     break;
             }
         }
@@ -405,7 +413,7 @@ internal sealed class BindContext(DiagnosticBag diagnostics)
                 {
                     if (!Uri.IsHexDigit(c) && !(allowWildcard && c is 'x' or 'X'))
                     {
-                        Error(node, $"'{node.WrittenKeyword}': '{group}' is not hexadecimal");
+                        ErrorAt(node, group, $"'{node.WrittenKeyword}': '{group}' is not hexadecimal");
                         normalized = "";
                         return null;
                     }

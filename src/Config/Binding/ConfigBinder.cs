@@ -231,7 +231,7 @@ internal static class ConfigBinder
                     }
                     else
                     {
-                        c.Error(n, $"'lvs_sync_daemon': unexpected '{word}'");
+                        c.ErrorAt(n, word, $"'lvs_sync_daemon': unexpected '{word}'");
                     }
 
                     break;
@@ -266,14 +266,14 @@ internal static class ConfigBinder
                     udp = Read();
                     break;
                 default:
-                    c.Error(n, $"'lvs_timeouts': unknown option '{n.Words[i]}' (tcp, tcpfin or udp)");
+                    c.ErrorAt(n, n.Words[i], $"'lvs_timeouts': unknown option '{n.Words[i]}' (tcp, tcpfin or udp)");
                     i--;
                     continue;
             }
 
             if (value is null)
             {
-                c.Error(n, $"'lvs_timeouts': '{n.Words[i]}' needs a number of seconds");
+                c.ErrorAt(n, n.Words[i], $"'lvs_timeouts': '{n.Words[i]}' needs a number of seconds");
             }
         }
 
@@ -296,7 +296,7 @@ internal static class ConfigBinder
             return LvsFlushOnStop.VirtualServers;
         }
 
-        c.Error(n, $"'lvs_flush_on_stop': unexpected '{n.Words[1]}' (nothing or VS)");
+        c.ErrorAt(n, n.Words[1], $"'lvs_flush_on_stop': unexpected '{n.Words[1]}' (nothing or VS)");
         return null;
     }
 
@@ -337,7 +337,7 @@ internal static class ConfigBinder
             return true;
         }
 
-        c.Error(n, $"'{n.WrittenKeyword}': unexpected '{n.Words[index]}' (expected reverse)");
+        c.ErrorAt(n, n.Words[index], $"'{n.WrittenKeyword}': unexpected '{n.Words[index]}' (expected reverse)");
         return false;
     }
 
@@ -389,7 +389,7 @@ internal static class ConfigBinder
             };
             if (word is not null && type is null)
             {
-                c.Error(n, $"'auth_type': unknown type '{word}' (PASS or AH)");
+                c.ErrorAt(n, word, $"'auth_type': unknown type '{word}' (PASS or AH)");
             }
 
             return a with { Type = type ?? a.Type };
@@ -523,7 +523,7 @@ internal static class ConfigBinder
                         peer = peer with { MaxTtl = ttl };
                         break;
                     default:
-                        c.Error(line, $"unicast_peer {address}: unexpected '{line.Words[i]}' (min_ttl or max_ttl)");
+                        c.ErrorAt(line, line.Words[i], $"unicast_peer {address}: unexpected '{line.Words[i]}' (min_ttl or max_ttl)");
                         break;
                 }
             }
@@ -574,7 +574,7 @@ internal static class ConfigBinder
                     var scope = Next(option);
                     if (scope is not null && scope is not ("global" or "site" or "link" or "host" or "nowhere") && !int.TryParse(scope, out _))
                     {
-                        c.Error(line, $"'{scope}' is not a scope (global, site, link, host, nowhere or a number)");
+                        c.ErrorAt(line, scope, $"'{scope}' is not a scope (global, site, link, host, nowhere or a number)");
                     }
 
                     vip = vip with { Scope = scope };
@@ -623,7 +623,7 @@ internal static class ConfigBinder
                     i++;
                     break;
                 default:
-                    c.Error(line, $"{line.Words[0]}: unknown address option '{option}'");
+                    c.ErrorAt(line, option, $"{line.Words[0]}: unknown address option '{option}'");
                     break;
             }
         }
@@ -660,7 +660,7 @@ internal static class ConfigBinder
                     };
                     if (family is null)
                     {
-                        c.Error(line, $"fwmark: unexpected '{line.Words[2]}' (inet or inet6)");
+                        c.ErrorAt(line, line.Words[2], $"fwmark: unexpected '{line.Words[2]}' (inet or inet6)");
                     }
 
                     c.AtMost(line, 3);
@@ -745,7 +745,7 @@ internal static class ConfigBinder
             }
             else
             {
-                c.Error(line, $"'{word}': the end of the range is not a number");
+                c.ErrorAt(line, word, $"'{word}': the end of the range is not a number");
                 return null;
             }
         }
@@ -757,7 +757,7 @@ internal static class ConfigBinder
 
         if (end.AddressFamily != start.AddressFamily || Compare(end, start) < 0)
         {
-            c.Error(line, $"'{word}': the range must run upwards within one address family");
+            c.ErrorAt(line, word, $"'{word}': the range must run upwards within one address family");
             return null;
         }
 
@@ -836,7 +836,7 @@ internal static class ConfigBinder
             table[kind] = (r, n, c) =>
             {
                 c.AtMost(n, 1);
-                return r with { Checkers = r.Checkers.Add(Apply(create() with { Location = n.Location }, n, checkerTable, c)) };
+                return r with { Checkers = r.Checkers.Add(Apply(create(n.Location), n, checkerTable, c)) };
             };
         }
 
@@ -908,7 +908,7 @@ internal static class ConfigBinder
             }
         }
 
-        c.Error(n, $"'persistence_granularity': '{word}' is not a contiguous netmask or an IPv6 prefix length");
+        c.ErrorAt(n, word, $"'persistence_granularity': '{word}' is not a contiguous netmask or an IPv6 prefix length");
         return null;
     }
 
@@ -927,16 +927,16 @@ internal static class ConfigBinder
 
     // ---------------------------------------------------------------- checkers
 
-    private static readonly (string Kind, Func<HealthCheck> Create)[] CheckerFactories =
+    private static readonly (string Kind, Func<SourceLocation, HealthCheck> Create)[] CheckerFactories =
     [
-        ("TCP_CHECK", () => new TcpCheck()),
-        ("HTTP_GET", () => new HttpCheck(false)),
-        ("SSL_GET", () => new HttpCheck(true)),
-        ("MISC_CHECK", () => new MiscCheck()),
-        ("DNS_CHECK", () => new DnsCheck()),
-        ("SMTP_CHECK", () => new SmtpCheck()),
-        ("UDP_CHECK", () => new UdpCheck()),
-        ("PING_CHECK", () => new PingCheck()),
+        ("TCP_CHECK", at => new TcpCheck { Location = at }),
+        ("HTTP_GET", at => new HttpCheck(false) { Location = at }),
+        ("SSL_GET", at => new HttpCheck(true) { Location = at }),
+        ("MISC_CHECK", at => new MiscCheck { Location = at }),
+        ("DNS_CHECK", at => new DnsCheck { Location = at }),
+        ("SMTP_CHECK", at => new SmtpCheck { Location = at }),
+        ("UDP_CHECK", at => new UdpCheck { Location = at }),
+        ("PING_CHECK", at => new PingCheck { Location = at }),
     ];
 
     private static readonly Dictionary<string, Handler<HealthCheck>> CommonChecker = new(StringComparer.Ordinal)
@@ -1054,7 +1054,7 @@ internal static class ConfigBinder
             return word;
         }
 
-        c.Error(n, $"'http_protocol': unknown version '{word}' (1.0, 1.0C or 1.1)");
+        c.ErrorAt(n, word, $"'http_protocol': unknown version '{word}' (1.0, 1.0C or 1.1)");
         return null;
     }
 
@@ -1072,7 +1072,7 @@ internal static class ConfigBinder
             return upper;
         }
 
-        c.Error(n, $"'type': unknown DNS query type '{word}' (A, NS, CNAME, SOA, MX, TXT or AAAA)");
+        c.ErrorAt(n, word, $"'type': unknown DNS query type '{word}' (A, NS, CNAME, SOA, MX, TXT or AAAA)");
         return null;
     }
 
@@ -1087,7 +1087,7 @@ internal static class ConfigBinder
 
         if (word is not null)
         {
-            c.Error(n, $"'digest': '{word}' is not 32 hex digits (an MD5 as printed by genhash)");
+            c.ErrorAt(n, word, $"'digest': '{word}' is not 32 hex digits (an MD5 as printed by genhash)");
         }
 
         return null;
@@ -1113,7 +1113,7 @@ internal static class ConfigBinder
 
             if (to < from)
             {
-                c.Error(n, $"'status_code': range '{word}' runs backwards");
+                c.ErrorAt(n, word, $"'status_code': range '{word}' runs backwards");
                 continue;
             }
 
@@ -1138,7 +1138,7 @@ internal static class ConfigBinder
             }
             else
             {
-                c.Error(n, $"'regex_options': unknown option '{word}'");
+                c.ErrorAt(n, word, $"'regex_options': unknown option '{word}'");
             }
         }
     }

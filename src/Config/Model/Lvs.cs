@@ -68,6 +68,10 @@ public enum IpvsSchedulerFlags
 /// </summary>
 public sealed record CheckTiming
 {
+    /// <summary>Nothing written: one shared instance, as records are immutable (ten thousand real servers need no
+    /// ten thousand empty ones).</summary>
+    internal static readonly CheckTiming Unset = new();
+
     public TimeSpan? ConnectTimeout { get; init; }
 
     public int? Retry { get; init; }
@@ -170,7 +174,7 @@ public sealed record VirtualServer(VirtualServerTarget Target) : ConfigElement
     public LvsForwarding? SorryServerForwarding { get; init; }
 
     /// <summary>Checker timing defaults for the real servers.</summary>
-    public CheckTiming Timing { get; init; } = new();
+    public CheckTiming Timing { get; init; } = CheckTiming.Unset;
 
     /// <summary><c>inhibit_on_failure</c>: set weight 0 instead of removing a failed real server.</summary>
     public bool? InhibitOnFailure { get; init; }
@@ -212,7 +216,7 @@ public sealed record RealServer(RealServerAddress Endpoint) : ConfigElement
     /// <summary><c>alpha [BOOL]</c> (default: the virtual server's).</summary>
     public bool? Alpha { get; init; }
 
-    public CheckTiming Timing { get; init; } = new();
+    public CheckTiming Timing { get; init; } = CheckTiming.Unset;
 
     public bool? InhibitOnFailure { get; init; }
 
@@ -224,6 +228,9 @@ public sealed record RealServer(RealServerAddress Endpoint) : ConfigElement
 /// <summary>Connection options shared by the network checkers.</summary>
 public sealed record CheckConnection
 {
+    /// <summary>Nothing written (shared, see <see cref="CheckTiming"/>).</summary>
+    internal static readonly CheckConnection Unset = new();
+
     public IPAddress? ConnectIp { get; init; }
 
     public int? ConnectPort { get; init; }
@@ -246,7 +253,7 @@ public abstract record HealthCheck : ConfigElement
     /// <summary>The block name as keepalived spells it.</summary>
     public abstract string Kind { get; }
 
-    public CheckTiming Timing { get; init; } = new();
+    public CheckTiming Timing { get; init; } = CheckTiming.Unset;
 
     /// <summary><c>alpha [BOOL]</c> (default: the real server's).</summary>
     public bool? Alpha { get; init; }
@@ -254,7 +261,7 @@ public abstract record HealthCheck : ConfigElement
     /// <summary><c>log_all_failures [BOOL]</c> (default checker_log_all_failures).</summary>
     public bool? LogAllFailures { get; init; }
 
-    public CheckConnection Connection { get; init; } = new();
+    public CheckConnection Connection { get; init; } = CheckConnection.Unset;
 }
 
 /// <summary><c>TCP_CHECK</c>.</summary>

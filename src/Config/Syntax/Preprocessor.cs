@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -7,9 +8,26 @@ namespace Kad.Config.Syntax;
 /// includes expanded, and every '{' and '}' on a line of its own.</summary>
 public readonly record struct LogicalLine(string Text, SourceLocation Location)
 {
+    /// <summary>
+    /// The text came from a $NAME or ~SEQ/~LST expansion: <see cref="Location"/> is where the line using it starts,
+    /// and positions within the text are not positions in the file. Otherwise the location's column is that of the
+    /// text's first character.
+    /// </summary>
+    public bool IsExpanded { get; init; }
+
     public bool IsOpenBrace => Text == "{";
 
     public bool IsCloseBrace => Text == "}";
+}
+
+/// <summary>
+/// How much one load may read and expand: far beyond any real configuration (a file of 1,000 virtual servers takes
+/// about 100,000 lines and steps), and what ends inputs that repeat themselves (a definition, ~SEQ or include cycle
+/// that never grows the output, or grows it without end) with one clear error.
+/// </summary>
+internal sealed record PreprocessorLimits(int MaxOutputLines = 2_000_000, int MaxSteps = 5_000_000, int MaxFileReads = 10_000)
+{
+    public static PreprocessorLimits Default { get; } = new();
 }
 
 /// <summary>
@@ -35,8 +53,9 @@ internal sealed class Preprocessor
     private const int MaxIncludeDepth = 32;
     private const int MaxExpansionDepth = 64;
     private const int MaxSubstitutionsPerLine = 10_000;
-    private const int MaxOutputLines = 2_000_000;
     private const string WhiteSpace = " \t\f\n\r\v";
+    private static readonly SearchValues<char> CommentSpecials = SearchValues.Create("\"\\#!");
+    private static readonly SearchValues<char> BraceSpecials = SearchValues.Create("\"${}");
 
     private readonly IConfigFileSystem _fs;
     private readonly string? _configId;
@@ -46,12 +65,23 @@ internal sealed class Preprocessor
     private readonly List<LogicalLine> _output = [];
     private readonly List<string> _files = [];
     private readonly Stack<string> _directories = new();
+    private readonly StringPool _pool;
+    private readonly PreprocessorLimits _limits;
+    private int _fileReads;
     private IncludeChecks _includeChecks;
-    private bool _outputLimitReported;
 
-    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics)
+    /// <summary>The files being read, outermost first: including one of them again is a cycle.</summary>
+    private readonly HashSet<string> _reading = new(StringComparer.Ordinal);
+    private int _steps;
+
+    /// <summary>Set once a limit has been reported: nothing more is read or expanded.</summary>
+    private bool _stopped;
+
+    public Preprocessor(IConfigFileSystem fs, string? configId, int? randomSeed, DiagnosticBag diagnostics, StringPool? pool = null, PreprocessorLimits? limits = null)
     {
         _fs = fs;
+        _limits = limits ?? PreprocessorLimits.Default;
+        _pool = pool ?? new StringPool();
         _configId = configId;
         _diagnostics = diagnostics;
         _random = randomSeed is { } seed ? new Random(seed) : new Random();
@@ -80,12 +110,14 @@ internal sealed class Preprocessor
         var full = Path.GetFullPath(fileName);
         _files.Add(full);
         _directories.Push(Path.GetDirectoryName(full) ?? "/");
+        _reading.Add(full);
         try
         {
             ReadLines(text, full);
         }
         finally
         {
+            _reading.Remove(full);
             _directories.Pop();
         }
 
@@ -94,6 +126,19 @@ internal sealed class Preprocessor
 
     private void ReadFile(string path, SourceLocation? includedFrom)
     {
+        if (_reading.Contains(path))
+        {
+            // keepalived would read it again until its own nesting limit; each pass doubles with every repeat.
+            _diagnostics.Error(DiagnosticCodes.Include, includedFrom, $"'{path}' is already being read: an include cycle; skipped");
+            return;
+        }
+
+        if (++_fileReads > _limits.MaxFileReads)
+        {
+            Stop(includedFrom ?? SourceLocation.None, $"more than {_limits.MaxFileReads} configuration files read (includes that repeat themselves?); stopping");
+            return;
+        }
+
         string text;
         try
         {
@@ -111,6 +156,7 @@ internal sealed class Preprocessor
         }
 
         _directories.Push(Path.GetDirectoryName(path) ?? "/");
+        _reading.Add(path);
         var savedChecks = _includeChecks;
         try
         {
@@ -120,18 +166,24 @@ internal sealed class Preprocessor
         {
             // include_check set inside a file lasts until the end of that file.
             _includeChecks = savedChecks;
+            _reading.Remove(path);
             _directories.Pop();
         }
     }
 
     private void ReadLines(string text, string path)
     {
-        var lines = text.Split('\n');
         Definition? collecting = null;
-        for (var n = 0; n < lines.Length; n++)
+        var rest = text.AsSpan();
+
+        // About one logical line per physical line, a few more for braces: room for them up front, not by doubling.
+        var newlines = rest.Count('\n');
+        _output.EnsureCapacity(Math.Min(_output.Count + newlines + (newlines / 8), _limits.MaxOutputLines));
+        for (var number = 1; !_stopped; number++)
         {
-            var raw = lines[n].TrimEnd('\r');
-            var location = new SourceLocation(path, n + 1);
+            var newline = rest.IndexOf('\n');
+            var raw = (newline < 0 ? rest : rest[..newline]).TrimEnd('\r');
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
             if (collecting is not null)
             {
                 // Continuation lines of a multi-line definition: a blank line ends it; comment-only lines are skipped.
@@ -139,41 +191,56 @@ internal sealed class Preprocessor
                 {
                     EndDefinition(collecting);
                     collecting = null;
-                    continue;
                 }
-
-                var content = Decomment(raw, out var more);
-                if (content.Length == 0)
+                else
                 {
-                    continue;
-                }
+                    var content = Decomment(raw, out var more, out _);
+                    if (content.Length > 0)
+                    {
+                        if (more)
+                        {
+                            content = content[..^1].TrimEnd(" \t");
+                        }
 
-                if (more)
-                {
-                    content = content[..^1].TrimEnd(' ', '\t');
-                }
+                        if (content.Length > 0)
+                        {
+                            collecting.Lines.Add(content.ToString());
+                        }
 
-                if (content.Length > 0)
-                {
-                    collecting.Lines.Add(content);
+                        if (!more)
+                        {
+                            EndDefinition(collecting);
+                            collecting = null;
+                        }
+                    }
                 }
-
-                if (!more)
-                {
-                    EndDefinition(collecting);
-                    collecting = null;
-                }
-
-                continue;
             }
-
-            var line = Decomment(raw, out _);
-            if (line.Length == 0)
+            else
             {
-                continue;
+                var line = Decomment(raw, out _, out var column);
+                var location = new SourceLocation(path, number, column);
+                if (line.Length > 0 && Step(location))
+                {
+                    if (IsPlain(line))
+                    {
+                        // Most lines: nothing to expand, so emitted straight from the file's text.
+                        var after = EmitUpToBrace(line, location, expanded: false, out var afterOffset);
+                        if (after is not null)
+                        {
+                            ProcessLine(after, location.AtOffset(afterOffset), 0, canStartMultiline: false, out _);
+                        }
+                    }
+                    else
+                    {
+                        ProcessLine(line.ToString(), location, 0, canStartMultiline: true, out collecting);
+                    }
+                }
             }
 
-            ProcessLine(line, location, 0, canStartMultiline: true, out collecting);
+            if (newline < 0)
+            {
+                break;
+            }
         }
 
         if (collecting is not null)
@@ -182,6 +249,11 @@ internal sealed class Preprocessor
         }
     }
 
+    /// <summary>Whether a decommented line is emitted as it is: no condition, definition, sequence, parameter or
+    /// include in it (text after a brace is checked again when the brace is reached).</summary>
+    private static bool IsPlain(ReadOnlySpan<char> line) =>
+        line[0] is not ('@' or '$' or '~') && !line.Contains('$') && !line.StartsWith("include");
+
     /// <summary>A multi-line definition that collected no text is an ordinary empty one (keepalived does the same).</summary>
     private static void EndDefinition(Definition definition) => definition.IsMultiline = definition.Lines.Count > 0;
 
@@ -189,20 +261,35 @@ internal sealed class Preprocessor
     /// Removes the comment and the leading and trailing blanks; "\#" and "\!" outside quotes become '#' and '!'.
     /// (An unterminated quote is reported once, by the parser, when it splits the line into words.)
     /// <paramref name="continues"/> is set when the line ends with a lone backslash, which is kept (after removing
-    /// blanks before it) for multi-line definitions to see.
+    /// blanks before it) for multi-line definitions to see. <paramref name="column"/> is the 1-based column of the
+    /// first character kept. A line with no quote, backslash or comment is a slice of the input, not a copy.
     /// </summary>
-    private static string Decomment(string line, out bool continues)
+    private static ReadOnlySpan<char> Decomment(ReadOnlySpan<char> line, out bool continues, out int column)
     {
         continues = false;
-        var sb = new StringBuilder(line.Length);
-        var quoted = false;
-        var i = 0;
-        while (i < line.Length && line[i] is ' ' or '\t')
+        var start = line.IndexOfAnyExcept(' ', '\t');
+        if (start < 0)
         {
-            i++;
+            column = 1;
+            return [];
         }
 
-        for (; i < line.Length; i++)
+        column = start + 1;
+        line = line[start..];
+        var special = line.IndexOfAny(CommentSpecials);
+        if (special < 0)
+        {
+            return line.TrimEnd(" \t");
+        }
+
+        if (line[special] is '#' or '!')
+        {
+            return line[..special].TrimEnd(" \t");
+        }
+
+        var sb = new StringBuilder(line.Length);
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
         {
             var c = line[i];
             if (c == '"')
@@ -255,18 +342,31 @@ internal sealed class Preprocessor
         collecting = null;
         while (segment is not null)
         {
-            segment = ProcessSegment(segment, location, depth, canStartMultiline, out collecting);
+            segment = ProcessSegment(segment, ref location, depth, canStartMultiline, out collecting);
             canStartMultiline = false;
         }
     }
 
-    /// <summary>One line or the rest of one after a brace; returns what follows the first brace, if anything.</summary>
-    private string? ProcessSegment(string line, SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
+    /// <summary>One line or the rest of one after a brace; returns what follows the first brace, if anything, with
+    /// <paramref name="location"/> moved to where that starts.</summary>
+    private string? ProcessSegment(string line, ref SourceLocation location, int depth, bool canStartMultiline, out Definition? collecting)
     {
         collecting = null;
+        var expanded = depth > 0;
+        if (_stopped)
+        {
+            return null;
+        }
+
         if (depth > MaxExpansionDepth)
         {
-            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?)");
+            // A multi-line definition that uses itself: each level can multiply the work, so stop here.
+            Stop(location, $"parameter expansion nests deeper than {MaxExpansionDepth} levels (a definition that refers to itself?); stopping");
+            return null;
+        }
+
+        if (depth > 0 && !Step(location))
+        {
             return null;
         }
 
@@ -280,6 +380,7 @@ internal sealed class Preprocessor
                     return null;
                 }
 
+                location = expanded ? location : location.AtOffset(line.Length - kept.Length);
                 line = kept;
             }
 
@@ -318,6 +419,7 @@ internal sealed class Preprocessor
             }
 
             line = substituted;
+            expanded = true;
             if (line.Length == 0)
             {
                 return null;
@@ -334,7 +436,9 @@ internal sealed class Preprocessor
             ApplyIncludeCheck(line, location);
         }
 
-        return EmitUpToBrace(line, location);
+        var rest = EmitUpToBrace(line, location, expanded, out var restOffset);
+        location = expanded ? location : location.AtOffset(restOffset);
+        return rest;
     }
 
     /// <summary>The line without its "@id " prefix when it applies to this system; null when it does not.</summary>
@@ -626,6 +730,11 @@ internal sealed class Preprocessor
 
         foreach (var assignment in iterations)
         {
+            if (!Step(location))
+            {
+                return;
+            }
+
             foreach (var (name, value) in assignment)
             {
                 _definitions[name] = new Definition() { Lines = { value } };
@@ -636,7 +745,7 @@ internal sealed class Preprocessor
                 ProcessLine(rest, location, depth + 1, false, out _);
             }
 
-            if (_output.Count > MaxOutputLines)
+            if (_stopped)
             {
                 return;
             }
@@ -967,58 +1076,75 @@ internal sealed class Preprocessor
     /// process. Walking by index keeps a line of many braces linear. "${...}" left over from an undefined parameter
     /// is not a brace: keepalived would split it and lose the block structure, kad reports it.
     /// </summary>
-    private string? EmitUpToBrace(string line, SourceLocation location)
+    private string? EmitUpToBrace(ReadOnlySpan<char> line, SourceLocation location, bool expanded, out int restOffset)
     {
         var start = 0;
         while (true)
         {
-            var brace = FindBrace(line, start, location);
+            var brace = FindBrace(line, start, location, expanded);
             var end = brace < 0 ? line.Length : brace;
-            var text = line.AsSpan(start, end - start).Trim(" \t");
+            var segment = line[start..end];
+            var lead = segment.Length - segment.TrimStart(" \t").Length;
+            var text = segment.Trim(" \t");
             if (start > 0 && NeedsProcessing(text))
             {
-                return line[start..].TrimStart(' ', '\t');
+                restOffset = start + lead;
+                return line[restOffset..].ToString();
             }
 
             if (!text.IsEmpty)
             {
-                Emit(text.ToString(), location);
+                Emit(_pool.Get(text), At(location, start + lead, expanded), expanded);
             }
 
             if (brace < 0)
             {
+                restOffset = 0;
                 return null;
             }
 
-            Emit(line[brace] == '{' ? "{" : "}", location);
+            Emit(line[brace] == '{' ? "{" : "}", At(location, brace, expanded), expanded);
             start = brace + 1;
         }
     }
+
+    /// <summary>The location <paramref name="offset"/> characters into text that starts at <paramref name="location"/>;
+    /// expanded text has no columns of its own, so it stays where the line using the expansion starts.</summary>
+    private static SourceLocation At(SourceLocation location, int offset, bool expanded) =>
+        expanded ? location : location.AtOffset(offset);
 
     /// <summary>Whether text after a brace must go through the whole line pipeline rather than be emitted as it is.</summary>
     private static bool NeedsProcessing(ReadOnlySpan<char> text) =>
         !text.IsEmpty && (text[0] is '@' or '~' || text.Contains('$') || text.StartsWith("include"));
 
-    private int FindBrace(string line, int start, SourceLocation location)
+    private int FindBrace(ReadOnlySpan<char> line, int start, SourceLocation location, bool expanded)
     {
         for (var i = start; i < line.Length; i++)
         {
+            var next = line[i..].IndexOfAny(BraceSpecials);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            i += next;
             switch (line[i])
             {
                 case '"':
-                    var close = line.IndexOf('"', i + 1);
+                    var close = line[(i + 1)..].IndexOf('"');
                     if (close < 0)
                     {
                         return -1;
                     }
 
-                    i = close;
+                    i += close + 1;
                     break;
                 case '$' when i + 1 < line.Length && line[i + 1] == '{':
-                    var end = line.IndexOf('}', i + 2);
+                    var end = line[(i + 2)..].IndexOf('}');
                     if (end >= 0)
                     {
-                        _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"undefined parameter '{line[i..(end + 1)]}'");
+                        end += i + 2;
+                        _diagnostics.Error(DiagnosticCodes.Preprocessor, At(location, i, expanded), $"undefined parameter '{line[i..(end + 1)]}'");
                         i = end;
                     }
 
@@ -1031,25 +1157,41 @@ internal sealed class Preprocessor
         return -1;
     }
 
-    private void Emit(string text, SourceLocation location)
+    private void Emit(string text, SourceLocation location, bool expanded)
     {
-        if (text.Length == 0)
+        if (text.Length == 0 || _stopped)
         {
             return;
         }
 
-        if (_output.Count >= MaxOutputLines)
+        if (_output.Count >= _limits.MaxOutputLines)
         {
-            if (!_outputLimitReported)
-            {
-                _outputLimitReported = true;
-                _diagnostics.Error(DiagnosticCodes.Preprocessor, location, $"the configuration expands to more than {MaxOutputLines} lines; stopping");
-            }
-
+            Stop(location, $"the configuration expands to more than {_limits.MaxOutputLines} lines; stopping");
             return;
         }
 
-        _output.Add(new LogicalLine(text, location));
+        _output.Add(new LogicalLine(text, location) { IsExpanded = expanded });
+    }
+
+    /// <summary>Counts one line or expansion step; false (with one error) once the load has taken too many.</summary>
+    private bool Step(SourceLocation location)
+    {
+        if (++_steps > _limits.MaxSteps)
+        {
+            Stop(location, $"the configuration does not finish expanding within {_limits.MaxSteps} steps (a definition, ~SEQ or include that repeats itself?); stopping");
+        }
+
+        return !_stopped;
+    }
+
+    /// <summary>Reports why reading ends (the first reason only) and ends it.</summary>
+    private void Stop(SourceLocation location, string message)
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            _diagnostics.Error(DiagnosticCodes.Preprocessor, location, message);
+        }
     }
 
     private static bool IsNameStart(char c) => char.IsAsciiLetter(c) || c == '_';

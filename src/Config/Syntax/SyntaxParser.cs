@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Kad.Config.Keywords;
 
 namespace Kad.Config.Syntax;
@@ -16,18 +17,29 @@ internal sealed class SyntaxParser
     private readonly IReadOnlyList<LogicalLine> _lines;
     private readonly KeywordSchema _schema;
     private readonly DiagnosticBag _diagnostics;
+    private readonly StringPool _pool;
+
+    /// <summary>The nodes of every open block, innermost last: one list for the whole tree, so a block costs one
+    /// array (its children) however many lines it has.</summary>
+    private readonly List<ConfigNode> _open = [];
+
+    /// <summary>The words of each distinct line text already split (texts come pooled from the preprocessor, so
+    /// a repeated line is split once).</summary>
+    private readonly Dictionary<string, ImmutableArray<string>> _wordsOf = new(ReferenceEqualityComparer.Instance);
+    private readonly List<string> _words = [];
     private int _position;
 
-    public SyntaxParser(IReadOnlyList<LogicalLine> lines, KeywordSchema schema, DiagnosticBag diagnostics)
+    public SyntaxParser(IReadOnlyList<LogicalLine> lines, KeywordSchema schema, DiagnosticBag diagnostics, StringPool? pool = null)
     {
         _lines = lines;
         _schema = schema;
         _diagnostics = diagnostics;
+        _pool = pool ?? new StringPool();
     }
 
     public ImmutableArray<ConfigNode> Parse()
     {
-        var nodes = ImmutableArray.CreateBuilder<ConfigNode>();
+        var start = _open.Count;
         while (_position < _lines.Count)
         {
             var line = _lines[_position++];
@@ -37,32 +49,45 @@ internal sealed class SyntaxParser
                 continue;
             }
 
-            ParseLine(line, _schema.TopLevel, null, nodes);
+            ParseLine(line, _schema.TopLevel, null);
         }
 
-        return nodes.ToImmutable();
+        return Close(start);
+    }
+
+    /// <summary>The nodes added since <paramref name="start"/>, removed from the open list.</summary>
+    private ImmutableArray<ConfigNode> Close(int start)
+    {
+        if (start == _open.Count)
+        {
+            return [];
+        }
+
+        var nodes = ImmutableArray.Create<ConfigNode>(CollectionsMarshal.AsSpan(_open)[start..]);
+        _open.RemoveRange(start, _open.Count - start);
+        return nodes;
     }
 
     /// <summary>Keywords until the '}' that closes <paramref name="parent"/> (consumed) or the end of input.</summary>
     private ImmutableArray<ConfigNode> ParseBlock(KeywordSpec parent, SourceLocation opened)
     {
-        var nodes = ImmutableArray.CreateBuilder<ConfigNode>();
+        var start = _open.Count;
         while (_position < _lines.Count)
         {
             var line = _lines[_position++];
             if (line.IsCloseBrace)
             {
-                return nodes.ToImmutable();
+                return Close(start);
             }
 
-            ParseLine(line, parent.Children, parent, nodes);
+            ParseLine(line, parent.Children, parent);
         }
 
         _diagnostics.Error(DiagnosticCodes.Syntax, opened, $"'{parent.Name}' block is not closed: missing '}}'");
-        return nodes.ToImmutable();
+        return Close(start);
     }
 
-    private void ParseLine(LogicalLine line, FrozenDictionary<string, KeywordSpec> allowed, KeywordSpec? parent, ImmutableArray<ConfigNode>.Builder into)
+    private void ParseLine(LogicalLine line, FrozenDictionary<string, KeywordSpec> allowed, KeywordSpec? parent)
     {
         if (line.IsOpenBrace)
         {
@@ -116,19 +141,19 @@ internal sealed class SyntaxParser
             children = spec.Kind == KeywordKind.Block ? ParseBlock(spec, line.Location) : ParseValueBlock(spec, line.Location);
         }
 
-        into.Add(new ConfigNode(spec.CanonicalName, words, line.Text, line.Location, children));
+        _open.Add(new ConfigNode(spec.CanonicalName, words, line.Text, line.Location, children) { IsExpanded = line.IsExpanded });
     }
 
     /// <summary>Free-form lines until the closing '}'.</summary>
     private ImmutableArray<ConfigNode> ParseValueBlock(KeywordSpec parent, SourceLocation opened)
     {
-        var nodes = ImmutableArray.CreateBuilder<ConfigNode>();
+        var start = _open.Count;
         while (_position < _lines.Count)
         {
             var line = _lines[_position++];
             if (line.IsCloseBrace)
             {
-                return nodes.ToImmutable();
+                return Close(start);
             }
 
             if (line.IsOpenBrace)
@@ -141,23 +166,36 @@ internal sealed class SyntaxParser
             var words = Split(line);
             if (words.Length > 0)
             {
-                nodes.Add(new ConfigNode(words[0], words, line.Text, line.Location, []));
+                _open.Add(new ConfigNode(words[0], words, line.Text, line.Location, []) { IsExpanded = line.IsExpanded });
             }
         }
 
         _diagnostics.Error(DiagnosticCodes.Syntax, opened, $"'{parent.Name}' block is not closed: missing '}}'");
-        return nodes.ToImmutable();
+        return Close(start);
     }
 
     private ImmutableArray<string> Split(LogicalLine line)
     {
-        var words = Tokenizer.SplitWords(line.Text, out var unmatched);
-        if (unmatched)
+        if (_wordsOf.TryGetValue(line.Text, out var known))
         {
-            _diagnostics.Error(DiagnosticCodes.Syntax, line.Location, $"unmatched quote in '{line.Text}'");
+            return known;
         }
 
-        return [.. words];
+        _words.Clear();
+        Tokenizer.SplitWords(line.Text, _words, _pool, out var unmatched);
+        var words = ImmutableArray.Create<string>(CollectionsMarshal.AsSpan(_words));
+        if (unmatched)
+        {
+            // Not remembered: each occurrence is reported.
+            var quote = line.IsExpanded ? line.Location : line.Location.AtOffset(Tokenizer.WordOffset(line.Text, _words.Count));
+            _diagnostics.Error(DiagnosticCodes.Syntax, quote, $"unmatched quote in '{line.Text}'");
+        }
+        else
+        {
+            _wordsOf[line.Text] = words;
+        }
+
+        return words;
     }
 
     private bool NextIsOpenBrace() => _position < _lines.Count && _lines[_position].IsOpenBrace;

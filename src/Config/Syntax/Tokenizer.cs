@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Kad.Config.Syntax;
@@ -6,6 +7,8 @@ namespace Kad.Config.Syntax;
 public static class Tokenizer
 {
     private const string WhiteSpace = " \t\f\n\r\v";
+    private static readonly SearchValues<char> WhiteSpaceChars = SearchValues.Create(WhiteSpace);
+    private static readonly SearchValues<char> WordEnd = SearchValues.Create(WhiteSpace + "\"");
 
     /// <summary>
     /// Keyword lines (keepalived's alloc_strvec): words are separated by white space; a word that starts with a
@@ -15,42 +18,88 @@ public static class Tokenizer
     /// </summary>
     public static List<string> SplitWords(string line, out bool unmatchedQuote)
     {
+        ArgumentNullException.ThrowIfNull(line);
         var words = new List<string>();
-        unmatchedQuote = false;
-        var i = 0;
-        while (true)
+        SplitWords(line, words, null, out unmatchedQuote);
+        return words;
+    }
+
+    /// <summary><see cref="SplitWords(string, out bool)"/> into <paramref name="into"/>, sharing each word through
+    /// <paramref name="pool"/> when one is given.</summary>
+    internal static void SplitWords(ReadOnlySpan<char> line, List<string> into, StringPool? pool, out bool unmatchedQuote)
+    {
+        var words = new WordScanner(line);
+        while (words.MoveNext())
         {
-            while (i < line.Length && WhiteSpace.Contains(line[i], StringComparison.Ordinal))
+            var word = words.Word;
+            into.Add(pool is null ? word.ToString() : pool.Get(word));
+        }
+
+        unmatchedQuote = words.UnmatchedQuote >= 0;
+    }
+
+    /// <summary>
+    /// Where word <paramref name="index"/> of a keyword line starts (its opening quote if quoted), counted in
+    /// characters from the start of <paramref name="line"/>; for the index just past the last word of a line with an
+    /// unmatched quote, where that quote is. -1 when there is no such word.
+    /// </summary>
+    internal static int WordOffset(ReadOnlySpan<char> line, int index)
+    {
+        var words = new WordScanner(line);
+        for (var i = 0; words.MoveNext(); i++)
+        {
+            if (i == index)
             {
-                i++;
+                return words.Start;
+            }
+        }
+
+        return words.UnmatchedQuote;
+    }
+
+    /// <summary>Walks the words of a keyword line as <see cref="SplitWords(string, out bool)"/> splits them.</summary>
+    private ref struct WordScanner(ReadOnlySpan<char> line)
+    {
+        private readonly ReadOnlySpan<char> _line = line;
+        private int _next;
+
+        /// <summary>The current word, without quotes.</summary>
+        public ReadOnlySpan<char> Word { get; private set; }
+
+        /// <summary>Where the current word starts in the line (its opening quote if quoted).</summary>
+        public int Start { get; private set; }
+
+        /// <summary>Where an opening quote with no closing one is; -1 while none has been met.</summary>
+        public int UnmatchedQuote { get; private set; } = -1;
+
+        public bool MoveNext()
+        {
+            var skipped = _next < _line.Length ? _line[_next..].IndexOfAnyExcept(WhiteSpaceChars) : -1;
+            if (skipped < 0)
+            {
+                return false;
             }
 
-            if (i >= line.Length)
+            Start = _next + skipped;
+            if (_line[Start] == '"')
             {
-                return words;
-            }
-
-            if (line[i] == '"')
-            {
-                var close = line.IndexOf('"', i + 1);
-                if (close < 0)
+                var length = _line[(Start + 1)..].IndexOf('"');
+                if (length < 0)
                 {
-                    unmatchedQuote = true;
-                    return words;
+                    UnmatchedQuote = Start;
+                    _next = _line.Length;
+                    return false;
                 }
 
-                words.Add(line[(i + 1)..close]);
-                i = close + 1;
-                continue;
+                Word = _line.Slice(Start + 1, length);
+                _next = Start + length + 2;
+                return true;
             }
 
-            var start = i;
-            while (i < line.Length && line[i] != '"' && !WhiteSpace.Contains(line[i], StringComparison.Ordinal))
-            {
-                i++;
-            }
-
-            words.Add(line[start..i]);
+            var end = _line[Start..].IndexOfAny(WordEnd);
+            Word = end < 0 ? _line[Start..] : _line.Slice(Start, end);
+            _next = Start + Word.Length;
+            return true;
         }
     }
 
@@ -69,7 +118,7 @@ public static class Tokenizer
         var word = new StringBuilder();
         while (true)
         {
-            while (i < text.Length && WhiteSpace.Contains(text[i], StringComparison.Ordinal))
+            while (i < text.Length && WhiteSpaceChars.Contains(text[i]))
             {
                 i++;
             }
@@ -118,7 +167,7 @@ public static class Tokenizer
                     continue;
                 }
 
-                if (WhiteSpace.Contains(c, StringComparison.Ordinal))
+                if (WhiteSpaceChars.Contains(c))
                 {
                     break;
                 }

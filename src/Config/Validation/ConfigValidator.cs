@@ -34,6 +34,7 @@ internal static class ConfigValidator
         }
 
         ValidateVirtualRouterIds(config, d);
+        ValidateScriptSecurity(config, d);
         ValidateSyncGroups(config, scripts, instances, d);
 
         if (config.Global.LvsSyncDaemon?.Instance is { } syncInstance && !instances.Contains(syncInstance.Name))
@@ -47,15 +48,17 @@ internal static class ConfigValidator
             d.Warning(DiagnosticCodes.Semantic, group.Location, $"virtual_server_group {group.Name} is empty");
         }
 
-        var seen = new Dictionary<(string, LvsProtocol?), VirtualServer>();
+        var seen = new Dictionary<(VirtualServerTarget, LvsProtocol?), VirtualServer>();
+        var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
         foreach (var server in config.VirtualServers)
         {
-            if (!seen.TryAdd((server.Target.ToString()!, server.Protocol), server))
+            if (!seen.TryAdd((server.Target, server.Protocol), server))
             {
-                d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target.ToString()!, server.Protocol)].Location}");
+                d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target, server.Protocol)].Location}");
             }
 
-            ValidateVirtualServer(server, groups, d);
+            endpoints.Clear();
+            ValidateVirtualServer(server, groups, endpoints, d);
         }
     }
 
@@ -256,6 +259,73 @@ internal static class ConfigValidator
         }
     }
 
+    /// <summary>keepalived -t fails (exit 6, "SECURITY VIOLATION") a file that runs scripts without
+    /// enable_script_security, though the daemon runs them; kad says so once, at the first script.</summary>
+    private static void ValidateScriptSecurity(KeepalivedConfig config, DiagnosticBag d)
+    {
+        if (config.Global.EnableScriptSecurity || FirstScript(config) is not { } script)
+        {
+            return;
+        }
+
+        d.Warning(DiagnosticCodes.Semantic, script.Location, "scripts are configured but enable_script_security is not set: keepalived -t rejects such a file (exit 6) and then runs them anyway; set enable_script_security (and script_user) to run them as a chosen user");
+    }
+
+    private static ScriptCommand? FirstScript(KeepalivedConfig config)
+    {
+        static ScriptCommand? Notify(VrrpNotifyScripts n) => n.Master ?? n.Backup ?? n.Fault ?? n.Stop ?? n.Any ?? n.Deleted ?? n.MasterRxLowerPriority;
+
+        foreach (var script in config.VrrpScripts)
+        {
+            if (script.Script is not null)
+            {
+                return script.Script;
+            }
+        }
+
+        foreach (var instance in config.VrrpInstances)
+        {
+            if (Notify(instance.Notify) is { } notify)
+            {
+                return notify;
+            }
+        }
+
+        foreach (var group in config.VrrpSyncGroups)
+        {
+            if (Notify(group.Notify) is { } notify)
+            {
+                return notify;
+            }
+        }
+
+        foreach (var server in config.VirtualServers)
+        {
+            if ((server.QuorumUp ?? server.QuorumDown) is { } quorum)
+            {
+                return quorum;
+            }
+
+            foreach (var real in server.RealServers)
+            {
+                if ((real.NotifyUp ?? real.NotifyDown) is { } notify)
+                {
+                    return notify;
+                }
+
+                foreach (var checker in real.Checkers)
+                {
+                    if (checker is MiscCheck { Path: { } path })
+                    {
+                        return path;
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static void ValidateSyncGroups(KeepalivedConfig config, HashSet<string> scripts, HashSet<string> instances, DiagnosticBag d)
     {
         var groupOf = new Dictionary<string, VrrpSyncGroup>(StringComparer.Ordinal);
@@ -285,7 +355,9 @@ internal static class ConfigValidator
         }
     }
 
-    private static void ValidateVirtualServer(VirtualServer server, HashSet<string> groups, DiagnosticBag d)
+    /// <summary>One virtual server; <paramref name="endpoints"/> is an empty scratch map, reused to spare a large
+    /// configuration one dictionary per server.</summary>
+    private static void ValidateVirtualServer(VirtualServer server, HashSet<string> groups, Dictionary<RealServerAddress, SourceLocation> endpoints, DiagnosticBag d)
     {
         var where = $"virtual_server {server.Target}";
         AddressFamily? family = null;
@@ -304,6 +376,11 @@ internal static class ConfigValidator
         }
 
         family ??= server.IpFamily;
+
+        if (server.Target is VirtualServerFirewallMark && server.Protocol is not null)
+        {
+            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{where}: 'protocol' has no meaning for a firewall-mark service and is ignored (keepalived -t counts it as an error)");
+        }
 
         if (server.OnePacketScheduling && server.Protocol is not LvsProtocol.Udp)
         {
@@ -326,7 +403,6 @@ internal static class ConfigValidator
             d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: sorry_server {sorry.Address} is not the family of the virtual server (only tunnelled servers may differ)");
         }
 
-        var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
         foreach (var real in server.RealServers)
         {
             if (!endpoints.TryAdd(real.Endpoint, real.Location))
@@ -345,14 +421,17 @@ internal static class ConfigValidator
                 d.Error(DiagnosticCodes.Semantic, real.Location, $"{where}: real_server {real.Endpoint}: lthreshold is above uthreshold");
             }
 
-            foreach (var misc in real.Checkers.OfType<MiscCheck>().Where(m => m.Path is null))
+            foreach (var checker in real.Checkers)
             {
-                d.Error(DiagnosticCodes.Semantic, misc.Location, $"{where}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
-            }
-
-            foreach (var udp in real.Checkers.OfType<UdpCheck>().Where(u => u.MinReplyLength > u.MaxReplyLength))
-            {
-                d.Error(DiagnosticCodes.Semantic, udp.Location, $"{where}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
+                switch (checker)
+                {
+                    case MiscCheck { Path: null }:
+                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{where}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
+                        break;
+                    case UdpCheck udp when udp.MinReplyLength > udp.MaxReplyLength:
+                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{where}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
+                        break;
+                }
             }
         }
     }

@@ -43,7 +43,7 @@ internal sealed partial class DaemonController(
             return (null, "", [$"{arguments.ConfigFile}: {e.Message}"]);
         }
 
-        var result = KeepalivedConfigLoader.Load(arguments.ConfigFile);
+        var result = KeepalivedConfigLoader.Load(arguments.ConfigFile, arguments.LoadOptions());
         var lines = new List<string>();
         foreach (var diagnostic in result.Diagnostics)
         {

@@ -235,7 +235,7 @@ public class PreprocessorTests
 
         Assert.That(lines, Is.EqualTo(new[] { "from-a", "from-b", "from-x /etc/keepalived/e", "from-b", "from-x /etc/keepalived/e", "from-a", "after" }));
         Assert.That(diagnostics, Is.Empty);
-        Assert.That(raw[0].Location, Is.EqualTo(new SourceLocation("/etc/keepalived/d/a.conf", 1)));
+        Assert.That(raw[0].Location, Is.EqualTo(new SourceLocation("/etc/keepalived/d/a.conf", 1, 1)));
     }
 
     [Test]

@@ -161,7 +161,7 @@ public class SyntaxParserTests
 
         var r = Load("include conf.d/*.conf\n", fs: fs);
 
-        Assert.That(r.Errors.Single().Location, Is.EqualTo(new SourceLocation("/etc/keepalived/conf.d/vi.conf", 4)));
+        Assert.That(r.Errors.Single().Location, Is.EqualTo(new SourceLocation("/etc/keepalived/conf.d/vi.conf", 4, 11)));
         Assert.That(r.Errors.Single().ToString(), Does.StartWith("/etc/keepalived/conf.d/vi.conf:4: error: 'priority': 999 is outside [1, 255]"));
         Assert.That(r.Document.Files, Is.EqualTo(new[] { MainFile, "/etc/keepalived/conf.d/vi.conf" }));
     }
