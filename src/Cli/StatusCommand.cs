@@ -17,7 +17,7 @@ internal static class DaemonExit
     /// <summary>No daemon answered on the socket (like systemctl's "not running").</summary>
     public const int Unreachable = 3;
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    public const int DefaultTimeoutSeconds = 10;
 
     public static Option<string> SocketOption() => new("--socket", "-s")
     {
@@ -25,12 +25,30 @@ internal static class DaemonExit
         DefaultValueFactory = _ => "/run/kad/kad.sock",
     };
 
+    /// <summary>How long to wait for the answer: a loaded or emulated machine (the kernel lab) can need more than the default.</summary>
+    public static Option<int> TimeoutOption()
+    {
+        var option = new Option<int>("--timeout")
+        {
+            Description = "Seconds to wait for the daemon's answer",
+            DefaultValueFactory = _ => DefaultTimeoutSeconds,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0)
+            {
+                result.AddError("--timeout must be a positive number of seconds");
+            }
+        });
+        return option;
+    }
+
     /// <summary>Asks the daemon; null (with the reason written to <paramref name="error"/>) when it cannot be reached.</summary>
-    public static async Task<ControlResponse?> AskAsync(string socket, ControlCommand command, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<ControlResponse?> AskAsync(string socket, ControlCommand command, int timeoutSeconds, TextWriter error, CancellationToken cancellationToken)
     {
         try
         {
-            return await ControlClient.SendAsync(socket, command, Timeout, cancellationToken);
+            return await ControlClient.SendAsync(socket, command, TimeSpan.FromSeconds(timeoutSeconds), cancellationToken);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ControlProtocolException or UnauthorizedAccessException)
         {
@@ -40,19 +58,21 @@ internal static class DaemonExit
     }
 }
 
-/// <summary><c>dotnet-kad status [--json] [--socket PATH]</c>: what the running daemon is doing.</summary>
+/// <summary><c>dotnet-kad status [--json] [--socket PATH] [--timeout SECONDS]</c>: what the running daemon is doing.</summary>
 internal static class StatusCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
         var json = new Option<bool>("--json") { Description = "Print the daemon's answer as JSON (for machines)" };
         var socket = DaemonExit.SocketOption();
+        var timeout = DaemonExit.TimeoutOption();
         var command = new Command("status", "Show VRRP instances, virtual servers and daemon information");
         command.Options.Add(json);
         command.Options.Add(socket);
+        command.Options.Add(timeout);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, ControlCommand.Status, error, cancellationToken);
+            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, ControlCommand.Status, result.GetValue(timeout), error, cancellationToken);
             if (response is null)
             {
                 return DaemonExit.Unreachable;

@@ -17,6 +17,16 @@ public static class ControlFraming
         await stream.FlushAsync(cancellationToken);
     }
 
+    /// <summary>One framed message (JSON and its newline) as bytes, for a writer that wants it ready before it connects.</summary>
+    public static byte[] Encode<T>(T message, JsonTypeInfo<T> typeInfo)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
+        var framed = new byte[json.Length + Newline.Length];
+        json.CopyTo(framed, 0);
+        Newline.CopyTo(framed, json.Length);
+        return framed;
+    }
+
     /// <summary>Reads one line and parses it; null at end of stream. A line over the limit or bad JSON throws <see cref="ControlProtocolException"/>.</summary>
     public static async Task<T?> ReadAsync<T>(Stream stream, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
