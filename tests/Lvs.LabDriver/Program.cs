@@ -3,9 +3,16 @@ using Kad.Config;
 using Kad.Daemon.Lvs;
 using Kad.Lvs.LabDriver;
 using Kad.Netlink.Ipvs;
+using Microsoft.Extensions.Logging;
 
 // Lvs.LabDriver   runs every case in order (they share one topology and one LvsService) and prints one
 // "CASE <name> PASS|FAIL <why>" line per case, then "DONE <n> failed".
+// Lvs.LabDriver listen PORT FILE   a counting listener for bench/checkers (see AcceptCounter).
+if (args is ["listen", var port, var countFile])
+{
+    return await AcceptCounter.RunAsync(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture), countFile);
+}
+
 const string Config = """
     global_defs {
       router_id lab
@@ -79,7 +86,7 @@ Case("adopt_existing_entries_untouched", () =>
     // connection lands on our real server, which exists).
     Guest.Sh("ipvsadm -A -t 10.9.0.1:80 -s rr && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.11:8080 -m -w 1 && ipvsadm -a -t 10.9.0.1:80 -r 10.20.0.99:8080 -m -w 0");
     Guest.Sh("ipvsadm -A -t 10.9.0.2:80 -s wlc && ipvsadm -a -t 10.9.0.2:80 -r 10.20.0.50:80 -m");
-    Guest.WaitFor(() => Guest.Run("/bin/sh", "-c", "busybox wget -q -O - http://10.20.0.11:8080/").ExitCode == 0, TimeSpan.FromSeconds(20), "httpd up");
+    Guest.WaitFor(() => Guest.Succeeds("busybox wget -q -O - http://10.20.0.11:8080/"), TimeSpan.FromSeconds(20), "httpd up");
     // Every descriptor of the background job is redirected, or the shell's output pipe stays open until it ends.
     Guest.Sh("((printf 'GET / HTTP/1.0\\r\\n'; sleep 120) | busybox nc 10.9.0.1 80) > /dev/null 2>&1 < /dev/null &");
     Guest.WaitFor(() => Established() is not null, TimeSpan.FromSeconds(5), "a connection through the VIP");
@@ -130,7 +137,7 @@ Case("listener_stopped_leaves_or_weight0_then_returns", () =>
     Console.WriteLine($"INFO real server left IPVS {stopped.ElapsedMilliseconds} ms after its listener died");
     for (var i = 0; i < 4; i++)
     {
-        Guest.Check(Guest.Run("/bin/sh", "-c", "busybox wget -q -O - http://10.9.0.1/").ExitCode == 0, "traffic through the VIP failed with one healthy real server");
+        Guest.Check(Guest.Succeeds("busybox wget -q -O - http://10.9.0.1/"), "traffic through the VIP failed with one healthy real server");
     }
 
     var restarted = Stopwatch.StartNew();
@@ -140,6 +147,47 @@ Case("listener_stopped_leaves_or_weight0_then_returns", () =>
         TimeSpan.FromSeconds(6),
         "return of .12 with its weights");
     Console.WriteLine($"INFO real server returned {restarted.ElapsedMilliseconds} ms after its listener restarted");
+});
+
+Case("ha_suspend_follows_host_addresses", () =>
+{
+    // A second reconciler with one ha_suspend virtual server whose address (10.9.0.5) the host does not have yet:
+    // its checkers stay suspended until the address is added on lo, and are suspended again once it is removed,
+    // all learnt from rtnetlink address events (LocalAddressWatcher), as kad's LvsHalf wires it.
+    const string suspendConfig = """
+        virtual_server 10.9.0.5 80 {
+          delay_loop 1
+          lb_kind NAT
+          ha_suspend
+          real_server 10.20.0.11 8080 {
+            TCP_CHECK {
+              connect_timeout 1
+            }
+          }
+        }
+        """;
+    var loaded = KeepalivedConfigLoader.LoadText(suspendConfig);
+    Guest.Check(!loaded.HasErrors, "config errors: " + string.Join("; ", loaded.Errors));
+    var suspendService = new LvsService(new NetlinkIpvsTable(client), loggerFactory: loggers);
+    var watcher = new LocalAddressWatcher(loggers.CreateLogger<LocalAddressWatcher>());
+    try
+    {
+        watcher.Start(suspendService.SetVrrpState);
+        suspendService.StartAsync(LvsConfigMapper.Map(loaded.Config), CancellationToken.None).GetAwaiter().GetResult();
+        bool Suspended() => suspendService.GetStatus().VirtualServers.Single().RealServers.Single().Suspended;
+        Guest.Check(Suspended(), "checkers ran although 10.9.0.5 is not on this host");
+        Guest.Sh("ip addr add 10.9.0.5/32 dev lo");
+        var resumed = Guest.WaitFor(() => !Suspended(), TimeSpan.FromSeconds(10), "resume after the address was added");
+        Guest.Sh("ip addr del 10.9.0.5/32 dev lo");
+        var suspended = Guest.WaitFor(Suspended, TimeSpan.FromSeconds(10), "suspension after the address was removed");
+        Console.WriteLine($"INFO ha_suspend resumed {resumed.TotalMilliseconds:F0} ms after the address appeared, suspended {suspended.TotalMilliseconds:F0} ms after it went");
+    }
+    finally
+    {
+        suspendService.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
+        suspendService.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        watcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 });
 
 Case("stop_removes_configured_services_only", () =>
@@ -152,7 +200,7 @@ Case("stop_removes_configured_services_only", () =>
 
 foreach (var pid in httpd.Values)
 {
-    Guest.Run("/bin/kill", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    Guest.Run("/bin/kill", [pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
 }
 
 await service.DisposeAsync();
@@ -204,4 +252,6 @@ internal sealed class RecordingTable(IIpvsTable inner) : IIpvsTable
     }
 
     public void Flush() => inner.Flush();
+
+    public void SetTimeouts(IpvsTimeouts timeouts) => inner.SetTimeouts(timeouts);
 }

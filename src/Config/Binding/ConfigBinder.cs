@@ -829,6 +829,7 @@ internal static class ConfigBinder
             ["delay_loop"] = (r, n, c) => r with { Timing = DelayLoop(r.Timing, n, c) },
             ["inhibit_on_failure"] = (r, n, c) => r with { InhibitOnFailure = c.Bool(n) ?? r.InhibitOnFailure },
             ["virtualhost"] = (r, n, c) => r with { Virtualhost = c.String(n, "a host name") ?? r.Virtualhost },
+            ["kad_drain_timeout"] = (r, n, c) => r with { DrainTimeout = c.Seconds(n, 0, LvsMaxTimeout) ?? r.DrainTimeout },
         };
         foreach (var (kind, create) in CheckerFactories)
         {
@@ -1180,6 +1181,7 @@ internal static class ConfigBinder
         ["inhibit_on_failure"] = (s, n, c) => s with { InhibitOnFailure = c.Bool(n) ?? s.InhibitOnFailure },
         ["virtualhost"] = (s, n, c) => s with { Virtualhost = c.String(n, "a host name") ?? s.Virtualhost },
         ["weight"] = (s, n, c) => s with { Weight = c.Int(n, 0, 65535) ?? s.Weight },
+        ["kad_drain_timeout"] = (s, n, c) => s with { DrainTimeout = c.Seconds(n, 0, LvsMaxTimeout) ?? s.DrainTimeout },
         ["real_server"] = (s, n, c) => EndpointOf(n, c) is { } endpoint
             ? s with { RealServers = s.RealServers.Add(Apply(new RealServer(endpoint) { Location = n.Location }, n, RealServerTable, c)) }
             : s,

@@ -185,6 +185,9 @@ public sealed record VirtualServer(VirtualServerTarget Target) : ConfigElement
     /// <summary><c>weight</c>: default weight for real servers (default 1).</summary>
     public int? Weight { get; init; }
 
+    /// <summary><c>kad_drain_timeout SECONDS</c> (kad extension): drain leaving real servers for up to this long.</summary>
+    public TimeSpan? DrainTimeout { get; init; }
+
     public EquatableArray<RealServer> RealServers { get; init; } = [];
 }
 
@@ -221,6 +224,9 @@ public sealed record RealServer(RealServerAddress Endpoint) : ConfigElement
     public bool? InhibitOnFailure { get; init; }
 
     public string? Virtualhost { get; init; }
+
+    /// <summary><c>kad_drain_timeout SECONDS</c> (kad extension; default: the virtual server's).</summary>
+    public TimeSpan? DrainTimeout { get; init; }
 
     public EquatableArray<HealthCheck> Checkers { get; init; } = [];
 }

@@ -10,12 +10,14 @@ namespace Kad.Daemon.Hosting;
 /// <summary>
 /// The checkers-and-IPVS half (keepalived's --check process) as the host sees it: the reconciler's
 /// <see cref="LvsService"/> over the IPVS netlink client. IPVS is opened only once the configuration has a
-/// virtual_server, so a VRRP-only director does not need the ip_vs module.
+/// virtual_server, so a VRRP-only director does not need the ip_vs module. With an <c>ha_suspend</c> virtual server
+/// the host's addresses are followed through rtnetlink (<see cref="LocalAddressWatcher"/>), as keepalived does.
 /// </summary>
 internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaemonHalf, IDisposable
 {
     private IpvsClient? _client;
     private LvsService? _service;
+    private LocalAddressWatcher? _addresses;
 
     public string Name => "lvs";
 
@@ -40,6 +42,7 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         }
 
         var before = _service.GetStatus().TotalOperations;
+        WatchAddressesIfNeeded(config);
         await _service.ReloadAsync(LvsConfigMapper.Map(config), cancellationToken).ConfigureAwait(false);
         var operations = _service.GetStatus().TotalOperations - before;
         return operations == 0 ? [] : [string.Create(CultureInfo.InvariantCulture, $"lvs: {operations} IPVS operation(s)")];
@@ -54,6 +57,12 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
             _service = null;
         }
 
+        if (_addresses is not null)
+        {
+            await _addresses.DisposeAsync().ConfigureAwait(false);
+            _addresses = null;
+        }
+
         _client?.Dispose();
         _client = null;
     }
@@ -61,6 +70,8 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
     /// <summary>Releases the IPVS socket if the host is torn down without a stop (a failed start).</summary>
     public void Dispose()
     {
+        _addresses?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _addresses = null;
         _client?.Dispose();
         _client = null;
     }
@@ -105,6 +116,19 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
     {
         _client = IpvsClient.Open();
         _service = new LvsService(new NetlinkIpvsTable(_client), timeProvider: time, loggerFactory: loggers);
+        WatchAddressesIfNeeded(config);
         await _service.StartAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts following the host's addresses once a configuration has ha_suspend (the first report comes before this returns).</summary>
+    private void WatchAddressesIfNeeded(KeepalivedConfig config)
+    {
+        if (_addresses is not null || _service is not { } service || !config.VirtualServers.Any(v => v.HaSuspend))
+        {
+            return;
+        }
+
+        _addresses = new LocalAddressWatcher(loggers.CreateLogger<LocalAddressWatcher>());
+        _addresses.Start(service.SetVrrpState);
     }
 }

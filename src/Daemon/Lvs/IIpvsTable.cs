@@ -23,6 +23,9 @@ public interface IIpvsTable
 
     /// <summary>Removes every service (keepalived's <c>lvs_flush</c> / <c>lvs_flush_on_stop</c>).</summary>
     void Flush();
+
+    /// <summary>Sets the connection timeouts (<c>lvs_timeouts</c>); a zero field leaves the kernel's value as it is.</summary>
+    void SetTimeouts(IpvsTimeouts timeouts);
 }
 
 /// <summary><see cref="IIpvsTable"/> over the Kad.Netlink IPVS client: dumps and batched apply.</summary>
@@ -44,6 +47,8 @@ public sealed class NetlinkIpvsTable(IpvsClient client) : IIpvsTable
     }
 
     public void Flush() => client.Flush();
+
+    public void SetTimeouts(IpvsTimeouts timeouts) => client.SetTimeouts(timeouts);
 
     private static string Describe(NetlinkException error) =>
         error.KernelMessage is { Length: > 0 } message ? $"{error.ErrnoName}: {message}" : error.ErrnoName;

@@ -19,6 +19,10 @@ public static class LvsConfigMapper
     /// <summary>Expanding a group range past this many addresses is refused (a typo like /8 would create 16M services).</summary>
     private const int MaxGroupAddresses = 65536;
 
+    /// <summary>
+    /// Resolves the configuration. <paramref name="drainTimeout"/> is a default for virtual servers that set no
+    /// <c>kad_drain_timeout</c> (tests and embedders; the configuration itself has no global form).
+    /// </summary>
     public static LvsModel Map(KeepalivedConfig config, TimeSpan? drainTimeout = null)
     {
         var warnings = new List<string>();
@@ -26,17 +30,28 @@ public static class LvsConfigMapper
         var servers = new List<ManagedVirtualServer>();
         foreach (var vs in config.VirtualServers)
         {
-            var mapped = MapVirtualServer(vs, groups, config.Global.CheckerLogAllFailures, warnings);
+            var mapped = MapVirtualServer(vs, groups, config.Global, warnings);
             if (mapped is not null)
             {
-                servers.Add(mapped with { DrainTimeout = drainTimeout });
+                servers.Add(mapped.DrainTimeout is null ? mapped with { DrainTimeout = drainTimeout } : mapped);
             }
+        }
+
+        if (config.Global.LvsSyncDaemon is { } sync)
+        {
+            warnings.Add($"lvs_sync_daemon {sync.Interface}: the IPVS connection sync daemon is not started by kad (start it with ipvsadm --start-daemon)");
+        }
+
+        if (config.Ssl is not null)
+        {
+            warnings.Add("SSL block: kad's SSL_GET presents no client certificate and verifies no server certificate; the block is not used");
         }
 
         return new LvsModel(servers)
         {
             FlushOnStart = config.Global.LvsFlush,
             FlushOnStop = config.Global.LvsFlushOnStop,
+            Timeouts = config.Global.LvsTimeouts is { } t ? new IpvsTimeouts(t.Tcp ?? TimeSpan.Zero, t.TcpFin ?? TimeSpan.Zero, t.Udp ?? TimeSpan.Zero) : null,
             Warnings = warnings,
         };
     }
@@ -47,8 +62,12 @@ public static class LvsConfigMapper
             .Where(r => r.Checkers.Count > 0)
             .Select(r => new RealServerChecks(r.HealthKey, (int)r.Destination.Weight, r.Checkers))];
 
-    private static ManagedVirtualServer? MapVirtualServer(VirtualServer vs, Dictionary<string, VirtualServerGroup> groups, bool? logAllFailures, List<string> warnings)
+    private static ManagedVirtualServer? MapVirtualServer(VirtualServer vs, Dictionary<string, VirtualServerGroup> groups, GlobalDefinitions global, List<string> warnings)
     {
+        // global_defs script_user [group]: the user of every script that names none (keepalived.conf(5)).
+        ScriptCommand? AsScriptUser(ScriptCommand? script) =>
+            script is { User: null } && global.ScriptUser is { } user ? script with { User = user, Group = global.ScriptGroup } : script;
+
         var protocol = vs.Protocol switch
         {
             LvsProtocol.Udp => IpvsProtocol.Udp,
@@ -99,6 +118,15 @@ public static class LvsConfigMapper
         foreach (var rs in vs.RealServers)
         {
             var port = (ushort)(rs.Endpoint.Port ?? servicePort);
+            var forwarding = (rs.Forwarding ?? vs.Forwarding)?.Kind ?? LvsForwardingKind.Nat;
+            if (forwarding != LvsForwardingKind.Nat && servicePort != 0 && port != servicePort)
+            {
+                // DR and TUN cannot change the port: keepalived 2.2.7 warns and uses the virtual server's port for
+                // the destination and its checkers (seen in the kernel lab); kad does the same.
+                warnings.Add($"{name}: real server {rs.Endpoint} uses {forwarding}, which keeps the port; using port {servicePort} as keepalived does");
+                port = servicePort;
+            }
+
             var destination = Destination(rs.Endpoint.Address, port, rs.Forwarding ?? vs.Forwarding) with
             {
                 Weight = (uint)Math.Max(0, rs.Weight ?? vs.Weight ?? 1),
@@ -106,8 +134,11 @@ public static class LvsConfigMapper
                 LowerThreshold = (uint)Math.Max(0, rs.LowerThreshold ?? 0),
             };
             var key = new RealServerKey(name, rs.Endpoint.Address, port);
-            var checkers = rs.Checkers.Select(c => CheckerOptionsOf(c, rs, vs, logAllFailures)).ToList();
-            realServers.Add(new ManagedRealServer(key, destination, rs.InhibitOnFailure ?? vs.InhibitOnFailure ?? false, rs.NotifyUp, rs.NotifyDown, checkers));
+            var checkers = rs.Checkers.Select(c => CheckerOptionsOf(c, rs, vs, global, warnings)).ToList();
+            realServers.Add(new ManagedRealServer(key, destination, rs.InhibitOnFailure ?? vs.InhibitOnFailure ?? false, AsScriptUser(rs.NotifyUp), AsScriptUser(rs.NotifyDown), checkers)
+            {
+                DrainTimeout = rs.DrainTimeout,
+            });
         }
 
         IpvsDestination? sorry = vs.SorryServer is { } s
@@ -120,11 +151,12 @@ public static class LvsConfigMapper
             SorryServerInhibit = vs.SorryServerInhibit,
             Quorum = vs.Quorum ?? 1,
             Hysteresis = vs.Hysteresis ?? 0,
-            QuorumUp = vs.QuorumUp,
-            QuorumDown = vs.QuorumDown,
+            QuorumUp = AsScriptUser(vs.QuorumUp),
+            QuorumDown = AsScriptUser(vs.QuorumDown),
             Omega = vs.Omega,
             HaSuspend = vs.HaSuspend,
             VirtualAddresses = addresses.Distinct().ToList(),
+            DrainTimeout = vs.DrainTimeout,
         };
     }
 
@@ -215,8 +247,13 @@ public static class LvsConfigMapper
         return prefix >= full ? null : prefix;
     }
 
-    private static CheckerOptions CheckerOptionsOf(HealthCheck check, RealServer rs, VirtualServer vs, bool? logAllFailures)
+    private static CheckerOptions CheckerOptionsOf(HealthCheck check, RealServer rs, VirtualServer vs, GlobalDefinitions global, List<string> warnings)
     {
+        if (check is HttpCheck { FastRecovery: true })
+        {
+            warnings.Add($"{vs.Target} real_server {rs.Endpoint} {check.Kind}: fast_recovery is not implemented; a failed server is re-checked every delay_loop as without it");
+        }
+
         CheckerOptions options = check switch
         {
             HttpCheck http => new HttpCheckOptions
@@ -232,8 +269,8 @@ public static class LvsConfigMapper
                 MiscPath = misc.Path?.Command ?? "",
                 MiscTimeout = misc.Timeout,
                 MiscDynamic = misc.Dynamic,
-                User = misc.User ?? misc.Path?.User,
-                Group = misc.Group ?? misc.Path?.Group,
+                User = misc.User ?? misc.Path?.User ?? global.ScriptUser,
+                Group = misc.User is null && misc.Path?.User is null ? global.ScriptGroup : misc.Group ?? misc.Path?.Group,
             },
             DnsCheck dns => new DnsCheckOptions { Type = dns.Type, Name = dns.Name },
             SmtpCheck smtp => new SmtpCheckOptions { HeloName = smtp.HeloName },
@@ -264,7 +301,7 @@ public static class LvsConfigMapper
             BindPort = check.Connection.BindPort,
             BindInterface = check.Connection.BindInterface,
             Fwmark = check.Connection.FirewallMark,
-            LogAllFailures = check.LogAllFailures ?? logAllFailures,
+            LogAllFailures = check.LogAllFailures ?? global.CheckerLogAllFailures,
         };
     }
 

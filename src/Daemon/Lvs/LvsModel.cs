@@ -19,9 +19,12 @@ public sealed record ManagedRealServer(
 {
     public DestinationKey Key => DestinationKey.Of(Destination);
 
+    /// <summary>kad extension <c>kad_drain_timeout</c> on the real server; null = the virtual server's.</summary>
+    public TimeSpan? DrainTimeout { get; init; }
+
     public bool Equals(ManagedRealServer? other) =>
         other is not null && HealthKey == other.HealthKey && Destination == other.Destination && InhibitOnFailure == other.InhibitOnFailure &&
-        NotifyUp == other.NotifyUp && NotifyDown == other.NotifyDown && Checkers.SequenceEqual(other.Checkers);
+        NotifyUp == other.NotifyUp && NotifyDown == other.NotifyDown && Checkers.SequenceEqual(other.Checkers) && DrainTimeout == other.DrainTimeout;
 
     public override int GetHashCode() => HashCode.Combine(HealthKey, Destination);
 }
@@ -77,6 +80,9 @@ public sealed record LvsModel(IReadOnlyList<ManagedVirtualServer> VirtualServers
 
     /// <summary><c>lvs_flush_on_stop</c>.</summary>
     public LvsFlushOnStop FlushOnStop { get; init; }
+
+    /// <summary><c>lvs_timeouts</c> (zero fields: not written, the kernel keeps its value); null when not configured.</summary>
+    public IpvsTimeouts? Timeouts { get; init; }
 
     /// <summary>What problems the mapping found (unsupported values), for the log.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];

@@ -26,7 +26,7 @@ public sealed class LvsPlanner
     private readonly Dictionary<string, bool> _quorumUp = new(StringComparer.Ordinal);
     private readonly Dictionary<RealServerKey, bool> _alive = [];
     private readonly Dictionary<(IpvsServiceKey Service, DestinationKey Destination), DateTimeOffset> _draining = [];
-    private readonly Dictionary<IpvsServiceKey, (HashSet<DestinationKey> Destinations, TimeSpan? Drain)> _retiredDestinations = [];
+    private readonly Dictionary<IpvsServiceKey, Dictionary<DestinationKey, TimeSpan?>> _retiredDestinations = [];
     private readonly HashSet<IpvsServiceKey> _retiredServices = [];
     private LvsModel _model = LvsModel.Empty;
 
@@ -60,11 +60,11 @@ public sealed class LvsPlanner
                 {
                     if (!_retiredDestinations.TryGetValue(service.Key, out var retired))
                     {
-                        retired = ([], vs.DrainTimeout);
+                        retired = [];
                         _retiredDestinations[service.Key] = retired;
                     }
 
-                    retired.Destinations.Add(destination);
+                    retired[destination] = DrainTimeoutOf(vs, destination);
                 }
             }
         }
@@ -72,7 +72,10 @@ public sealed class LvsPlanner
         _retiredServices.ExceptWith(newServices);
         foreach (var (service, retired) in _retiredDestinations)
         {
-            retired.Destinations.ExceptWith(newDestinations.Where(d => d.Key == service).Select(d => d.d));
+            foreach (var kept in newDestinations.Where(d => d.Key == service))
+            {
+                retired.Remove(kept.d);
+            }
         }
 
         var names = model.VirtualServers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
@@ -143,7 +146,7 @@ public sealed class LvsPlanner
                     }
                     else
                     {
-                        Leave(service.Key, rs.Key, vs.DrainTimeout, have, now, present, absent, ref nextDeadline);
+                        Leave(service.Key, rs.Key, rs.DrainTimeout ?? vs.DrainTimeout, have, now, present, absent, ref nextDeadline);
                     }
                 }
 
@@ -165,17 +168,17 @@ public sealed class LvsPlanner
 
                 if (_retiredDestinations.TryGetValue(service.Key, out var retired))
                 {
-                    foreach (var destination in retired.Destinations.ToList())
+                    foreach (var (destination, drain) in retired.ToList())
                     {
                         if (have is null || !have.Destinations.ContainsKey(destination))
                         {
-                            retired.Destinations.Remove(destination);
+                            retired.Remove(destination);
                             continue;
                         }
 
                         if (!present.ContainsKey(destination))
                         {
-                            Leave(service.Key, destination, retired.Drain, have, now, present, absent, ref nextDeadline);
+                            Leave(service.Key, destination, drain, have, now, present, absent, ref nextDeadline);
                         }
                     }
                 }
@@ -185,7 +188,7 @@ public sealed class LvsPlanner
         }
 
         _retiredServices.RemoveWhere(k => !actual.Services.ContainsKey(k));
-        foreach (var empty in _retiredDestinations.Where(r => r.Value.Destinations.Count == 0).Select(r => r.Key).ToList())
+        foreach (var empty in _retiredDestinations.Where(r => r.Value.Count == 0).Select(r => r.Key).ToList())
         {
             _retiredDestinations.Remove(empty);
         }
@@ -226,6 +229,10 @@ public sealed class LvsPlanner
         _ = actual;
         return new LvsPlan(new DesiredTable(services, removed), notifications);
     }
+
+    /// <summary>The drain timeout of a destination leaving <paramref name="vs"/>: its real server's, else the virtual server's.</summary>
+    private static TimeSpan? DrainTimeoutOf(ManagedVirtualServer vs, DestinationKey destination) =>
+        vs.RealServers.FirstOrDefault(r => r.Key == destination)?.DrainTimeout ?? vs.DrainTimeout;
 
     /// <summary>Destination keys kad manages for a virtual server: its real servers and its sorry server.</summary>
     private static IEnumerable<DestinationKey> Managed(ManagedVirtualServer vs) =>

@@ -102,6 +102,8 @@ public sealed partial class LvsService : IAsyncDisposable
             _table.Flush();
         }
 
+        SetTimeouts(model);
+
         _planner.SetModel(model);
         _health = _healthFactory(LvsConfigMapper.Checks(model));
         ApplySuspension();
@@ -127,6 +129,11 @@ public sealed partial class LvsService : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (model.Timeouts != _planner.Model.Timeouts)
+            {
+                SetTimeouts(model);
+            }
+
             _planner.SetModel(model);
         }
         finally
@@ -296,6 +303,24 @@ public sealed partial class LvsService : IAsyncDisposable
         }
     }
 
+    /// <summary><c>lvs_timeouts</c>: written at start and when a reload changes them; a refusal is logged, not fatal.</summary>
+    private void SetTimeouts(LvsModel model)
+    {
+        if (model.Timeouts is not { } timeouts)
+        {
+            return;
+        }
+
+        try
+        {
+            _table.SetTimeouts(timeouts);
+        }
+        catch (Kad.Netlink.Protocol.NetlinkException e)
+        {
+            LogTimeoutsFailed(_logger, e, timeouts.Tcp.TotalSeconds, timeouts.TcpFin.TotalSeconds, timeouts.Udp.TotalSeconds);
+        }
+    }
+
     private void ApplySuspension()
     {
         var held = Volatile.Read(ref _heldAddresses);
@@ -376,6 +401,9 @@ public sealed partial class LvsService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "flushing the IPVS table ({Reason})")]
     private static partial void LogFlush(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "lvs_timeouts tcp {Tcp} tcpfin {TcpFin} udp {Udp}: the kernel refused them")]
+    private static partial void LogTimeoutsFailed(ILogger logger, Exception error, double tcp, double tcpFin, double udp);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "health: {Server} is {Health}, weight {Weight}")]
     private static partial void LogHealth(ILogger logger, string server, Health health, int weight);

@@ -12,7 +12,8 @@ public interface ILvsScriptRunner
 
 /// <summary>
 /// Starts the program directly with the argv keepalived derives (no shell), without waiting for it; the exit status
-/// is logged. Running as another <c>user</c>/<c>group</c> is not done here (it is logged as a warning).
+/// is logged. A script's <c>user</c> is applied by the runtime (it needs kad to run as root); <c>user GROUP</c> goes
+/// through setpriv(1), since .NET cannot pick a group other than the user's own.
 /// </summary>
 public sealed partial class ProcessScriptRunner(ILogger<ProcessScriptRunner> logger) : ILvsScriptRunner
 {
@@ -23,17 +24,7 @@ public sealed partial class ProcessScriptRunner(ILogger<ProcessScriptRunner> log
             return;
         }
 
-        if (script.User is not null)
-        {
-            LogUserIgnored(logger, script.Command, script.User);
-        }
-
-        var start = new ProcessStartInfo(script.Arguments[0]) { UseShellExecute = false };
-        foreach (var argument in script.Arguments.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = StartInfo(script);
         try
         {
             var process = Process.Start(start);
@@ -57,6 +48,26 @@ public sealed partial class ProcessScriptRunner(ILogger<ProcessScriptRunner> log
         }
     }
 
+    /// <summary>How a script is started: its argv, as its user (and group) when it names one.</summary>
+    internal static ProcessStartInfo StartInfo(ScriptCommand script)
+    {
+        IReadOnlyList<string> argv = script is { User: { } user, Group: { } group }
+            ? ["/usr/bin/setpriv", $"--reuid={user}", $"--regid={group}", "--init-groups", "--", .. script.Arguments]
+            : script.Arguments;
+        var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+        foreach (var argument in argv.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (script is { User: { } onlyUser, Group: null })
+        {
+            start.UserName = onlyUser;
+        }
+
+        return start;
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "running '{Command}' ({Reason})")]
     private static partial void LogStarted(ILogger logger, string command, string reason);
 
@@ -65,7 +76,4 @@ public sealed partial class ProcessScriptRunner(ILogger<ProcessScriptRunner> log
 
     [LoggerMessage(Level = LogLevel.Error, Message = "cannot run '{Command}' ({Reason})")]
     private static partial void LogFailed(ILogger logger, Exception exception, string command, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Command}': running as user {User} is not supported; runs as kad's user")]
-    private static partial void LogUserIgnored(ILogger logger, string command, string user);
 }

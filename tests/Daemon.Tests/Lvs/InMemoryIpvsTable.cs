@@ -28,6 +28,11 @@ internal sealed class InMemoryIpvsTable : IIpvsTable
         return _table;
     }
 
+    /// <summary>What <c>lvs_timeouts</c> last set (null: never).</summary>
+    public IpvsTimeouts? Timeouts { get; private set; }
+
+    public void SetTimeouts(IpvsTimeouts timeouts) => Timeouts = timeouts;
+
     public void Flush()
     {
         Flushes++;

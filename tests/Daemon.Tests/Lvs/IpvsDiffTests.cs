@@ -1,5 +1,7 @@
-using System.Collections.Immutable;
 using System.Net;
+using FsCheck;
+using FsCheck.Fluent;
+using PropertyAttribute = FsCheck.NUnit.PropertyAttribute;
 using Kad.Daemon.Lvs;
 using Kad.Netlink.Ipvs;
 
@@ -102,69 +104,71 @@ public sealed class IpvsDiffTests
         Assert.That(operations.Select(o => o.Name), Is.EqualTo(new[] { "IPVS NEW_SERVICE", "IPVS NEW_DEST" }));
     }
 
-    [Test]
-    public void Apply_DiffOnRandomTables_ReachesDesiredAndConverges()
+    // Properties (FsCheck): 1,000 generated (desired, actual) pairs each; a failure prints the replay seed.
+    // FsCheck's [Property] supplies the parameters, which NUnit's analyser cannot see.
+#pragma warning disable NUnit1027
+    [Property(Arbitrary = new[] { typeof(IpvsTableArbitraries) }, MaxTest = 1000, QuietOnSuccess = true)]
+    public void Apply_DiffOnAnyTables_KernelAcceptsAndReachesDesired(DesiredTable desired, ActualTable actual)
     {
-        // A property over 2,000 generated (desired, actual) pairs; the seed is printed so a failure can be replayed.
-        var seed = Environment.TickCount;
-        var random = new Random(seed);
-        for (var i = 0; i < 2000; i++)
-        {
-            var actual = TableGenerator.Actual(random);
-            var desired = TableGenerator.Desired(random);
-            var reached = actual;
-            var operations = IpvsDiff.Compute(desired, actual);
-            var errors = operations.Select(o => InMemoryIpvsTable.Apply(ref reached, o)).Where(e => e is not null).ToList();
+        var reached = actual;
+        var operations = IpvsDiff.Compute(desired, actual);
+        var errors = operations.Select(o => InMemoryIpvsTable.Apply(ref reached, o)).Where(e => e is not null).ToList();
 
-            Assert.That(errors, Is.Empty, $"seed {seed} case {i}: the kernel would refuse an operation");
-            Assert.That(TableGenerator.Satisfies(desired, actual, reached, out var why), Is.True, $"seed {seed} case {i}: {why}");
-            Assert.That(IpvsDiff.Compute(desired, reached), Is.Empty, $"seed {seed} case {i}: not converged");
-        }
+        Assert.That(errors, Is.Empty, "the kernel would refuse an operation");
+        Assert.That(TableGenerator.Satisfies(desired, actual, reached, out var why), Is.True, why);
+        Assert.That(IpvsDiff.Compute(desired, reached), Is.Empty, "not converged after one application");
     }
 
-    [Test]
-    public void Compute_ConvergedRandomTables_NoOperations()
+    [Property(Arbitrary = new[] { typeof(IpvsTableArbitraries) }, MaxTest = 1000, QuietOnSuccess = true)]
+    public void Compute_ConvergedTable_NoOperations(ActualTable actual)
     {
-        var seed = Environment.TickCount;
-        var random = new Random(seed);
-        for (var i = 0; i < 2000; i++)
-        {
-            // Any table is the desired state of itself when every object in it is declared present.
-            var actual = TableGenerator.Actual(random);
-            var desired = new DesiredTable(actual.Services.Values.Select(s => new DesiredService(s.Settings, s.Destinations.Values.Select(d => d.Settings))));
+        // Any table is the desired state of itself when every object in it is declared present.
+        var desired = new DesiredTable(actual.Services.Values.Select(s => new DesiredService(s.Settings, s.Destinations.Values.Select(d => d.Settings))));
 
-            Assert.That(IpvsDiff.Compute(desired, actual), Is.Empty, $"seed {seed} case {i}");
-        }
+        Assert.That(IpvsDiff.Compute(desired, actual), Is.Empty);
     }
 
-    [Test]
-    public void Compute_RandomTables_NeverTouchesMatchingDestinations()
+    [Property(Arbitrary = new[] { typeof(IpvsTableArbitraries) }, MaxTest = 1000, QuietOnSuccess = true)]
+    public void Compute_AnyTables_UnmanagedObjectsUntouched(DesiredTable desired, ActualTable actual)
     {
-        var seed = Environment.TickCount;
-        var random = new Random(seed);
-        for (var i = 0; i < 2000; i++)
+        var operations = IpvsDiff.Compute(desired, actual);
+        var managedServices = desired.Services.Keys.Concat(desired.Removed).ToHashSet();
+
+        Assert.Multiple(() =>
         {
-            var actual = TableGenerator.Actual(random);
-            var desired = TableGenerator.Desired(random);
-            var touched = IpvsDiff.Compute(desired, actual).SelectMany(Touches).ToHashSet();
-
-            foreach (var (key, want) in desired.Services)
-            {
-                if (!actual.Services.TryGetValue(key, out var have))
-                {
-                    continue;
-                }
-
-                foreach (var (destination, settings) in want.Present)
-                {
-                    if (have.Destinations.TryGetValue(destination, out var existing) && existing.Settings == settings)
-                    {
-                        Assert.That(touched, Does.Not.Contain((key, destination)), $"seed {seed} case {i}: {destination} was already right");
-                    }
-                }
-            }
-        }
+            Assert.That(operations.Select(ServiceOf).Where(k => !managedServices.Contains(k)), Is.Empty, "an operation on a service kad does not manage");
+            Assert.That(
+                operations.SelectMany(Touches).Where(t => desired.Services.TryGetValue(t.Item1, out var want) && !want.Present.ContainsKey(t.Item2) && !want.Absent.Contains(t.Item2)),
+                Is.Empty,
+                "an operation on a destination kad does not manage");
+        });
     }
+
+    [Property(Arbitrary = new[] { typeof(IpvsTableArbitraries) }, MaxTest = 1000, QuietOnSuccess = true)]
+    public void Compute_AnyTables_NeverTouchesMatchingDestinations(DesiredTable desired, ActualTable actual)
+    {
+        var touched = IpvsDiff.Compute(desired, actual).SelectMany(Touches).ToHashSet();
+        var alreadyRight = desired.Services
+            .Where(s => actual.Services.ContainsKey(s.Key))
+            .SelectMany(s => s.Value.Present
+                .Where(p => actual.Services[s.Key].Destinations.TryGetValue(p.Key, out var existing) && existing.Settings == p.Value)
+                .Select(p => (s.Key, p.Key)));
+
+        Assert.That(alreadyRight.Where(touched.Contains), Is.Empty);
+    }
+
+#pragma warning restore NUnit1027
+
+    private static IpvsServiceKey ServiceOf(IpvsOperation operation) => operation switch
+    {
+        IpvsOperation.AddService a => a.Service.Key,
+        IpvsOperation.UpdateService u => u.Service.Key,
+        IpvsOperation.DeleteService d => d.Key,
+        IpvsOperation.AddDestination a => a.Service,
+        IpvsOperation.UpdateDestination u => u.Service,
+        IpvsOperation.DeleteDestination d => d.Service,
+        _ => throw new ArgumentOutOfRangeException(nameof(operation), operation, "unknown operation"),
+    };
 
     private static IEnumerable<(IpvsServiceKey, DestinationKey)> Touches(IpvsOperation operation) => operation switch
     {
@@ -176,6 +180,14 @@ public sealed class IpvsDiffTests
 
     internal static ActualTable Table(params (IpvsService Service, ActualDestination[] Destinations)[] services) =>
         ActualTable.FromDump(services.Select(s => (s.Service, (IEnumerable<ActualDestination>)s.Destinations)));
+}
+
+/// <summary>FsCheck arbitraries for IPVS tables (registered with <c>[Property(Arbitrary = ...)]</c>).</summary>
+public static class IpvsTableArbitraries
+{
+    public static Arbitrary<ActualTable> ActualTables() => TableGenerator.Actual.ToArbitrary();
+
+    public static Arbitrary<DesiredTable> DesiredTables() => TableGenerator.Desired.ToArbitrary();
 }
 
 /// <summary>Random IPVS tables over a small universe of keys, so desired and actual overlap often.</summary>
@@ -197,23 +209,31 @@ internal static class TableGenerator
         new(IPAddress.Parse("10.0.1.3"), 80),
     ];
 
-    private static readonly string[] Schedulers = ["rr", "wlc", "sh"];
+    /// <summary>Any subset of the services, each with any subset of the destinations, settings and counters.</summary>
+    public static Gen<ActualTable> Actual { get; } =
+        from keys in Gen.SubListOf(Services)
+        from services in Gen.CollectToArray(keys, key =>
+            from settings in ServiceSettings(key)
+            from destinations in Gen.SubListOf(Destinations)
+            from actual in Gen.CollectToArray(destinations, d =>
+                from destination in DestinationSettings(d)
+                from active in Gen.Choose(0, 4)
+                from inactive in Gen.Choose(0, 4)
+                select new ActualDestination(destination, (uint)active, (uint)inactive))
+            select (settings, (IEnumerable<ActualDestination>)actual))
+        select ActualTable.FromDump(services);
 
-    public static ActualTable Actual(Random random) =>
-        ActualTable.FromDump(Subset(random, Services).Select(k => (ServiceSettings(random, k),
-            Subset(random, Destinations).Select(d => new ActualDestination(DestinationSettings(random, d), (uint)random.Next(0, 5), (uint)random.Next(0, 5))))));
-
-    public static DesiredTable Desired(Random random)
-    {
-        var managed = Subset(random, Services).ToList();
-        var services = managed.Select(k =>
-        {
-            var present = Subset(random, Destinations).ToList();
-            var absent = Subset(random, Destinations);
-            return new DesiredService(ServiceSettings(random, k), present.Select(d => DestinationSettings(random, d)), absent);
-        });
-        return new DesiredTable(services, Subset(random, Services).Where(k => !managed.Contains(k)));
-    }
+    /// <summary>Managed services with present and absent destinations (they may overlap: present wins), and removed services.</summary>
+    public static Gen<DesiredTable> Desired { get; } =
+        from managed in Gen.SubListOf(Services)
+        from services in Gen.CollectToArray(managed, key =>
+            from settings in ServiceSettings(key)
+            from present in Gen.SubListOf(Destinations)
+            from presentSettings in Gen.CollectToArray(present, DestinationSettings)
+            from absent in Gen.SubListOf(Destinations)
+            select new DesiredService(settings, presentSettings, absent))
+        from removed in Gen.SubListOf(Services)
+        select new DesiredTable(services, removed.Where(k => !managed.Contains(k)));
 
     /// <summary>Whether <paramref name="reached"/> is <paramref name="desired"/> for what is managed and <paramref name="before"/> for the rest.</summary>
     public static bool Satisfies(DesiredTable desired, ActualTable before, ActualTable reached, out string why)
@@ -290,17 +310,14 @@ internal static class TableGenerator
         return true;
     }
 
-    private static IpvsService ServiceSettings(Random random, IpvsServiceKey key) => new(key, Schedulers[random.Next(Schedulers.Length)])
-    {
-        Flags = random.Next(2) == 0 ? IpvsServiceFlags.None : IpvsServiceFlags.Persistent,
-        PersistenceTimeout = (uint)random.Next(0, 2) * 300,
-    };
+    private static Gen<IpvsService> ServiceSettings(IpvsServiceKey key) =>
+        from scheduler in Gen.Elements("rr", "wlc", "sh")
+        from persistent in Gen.Elements(true, false)
+        from timeout in Gen.Elements(0u, 300u)
+        select new IpvsService(key, scheduler) { Flags = persistent ? IpvsServiceFlags.Persistent : IpvsServiceFlags.None, PersistenceTimeout = timeout };
 
-    private static IpvsDestination DestinationSettings(Random random, DestinationKey key) => new(key.Address, key.Port)
-    {
-        Weight = (uint)random.Next(0, 3),
-        ForwardingMethod = random.Next(2) == 0 ? IpvsForwardingMethod.Masquerade : IpvsForwardingMethod.DirectRoute,
-    };
-
-    private static IEnumerable<T> Subset<T>(Random random, T[] items) => items.Where(_ => random.Next(2) == 0).ToList();
+    private static Gen<IpvsDestination> DestinationSettings(DestinationKey key) =>
+        from weight in Gen.Choose(0, 2)
+        from forwarding in Gen.Elements(IpvsForwardingMethod.Masquerade, IpvsForwardingMethod.DirectRoute)
+        select new IpvsDestination(key.Address, key.Port) { Weight = (uint)weight, ForwardingMethod = forwarding };
 }

@@ -133,6 +133,137 @@ public sealed class LvsConfigMapperTests
         });
     }
 
+    [Test]
+    public void Map_KadDrainTimeout_VirtualServerDefaultRealServerOverride()
+    {
+        var model = Map("""
+            virtual_server 10.0.0.1 80 {
+              kad_drain_timeout 30
+              real_server 10.0.1.1 80 {
+              }
+              real_server 10.0.1.2 80 {
+                kad_drain_timeout 2.5
+              }
+            }
+            virtual_server 10.0.0.2 80 {
+              real_server 10.0.1.1 80 {
+              }
+            }
+            """);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.VirtualServers[0].DrainTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
+            Assert.That(model.VirtualServers[0].RealServers[0].DrainTimeout, Is.Null);
+            Assert.That(model.VirtualServers[0].RealServers[1].DrainTimeout, Is.EqualTo(TimeSpan.FromSeconds(2.5)));
+            Assert.That(model.VirtualServers[1].DrainTimeout, Is.Null);
+        });
+    }
+
+    [Test]
+    public void Map_KadDrainTimeoutNegative_ConfigError()
+    {
+        var loaded = KeepalivedConfigLoader.LoadText("virtual_server 10.0.0.1 80 {\n  kad_drain_timeout -1\n}\n");
+
+        Assert.That(loaded.Errors.Select(e => e.Message), Has.Some.Contains("kad_drain_timeout"));
+    }
+
+    [Test]
+    public void Map_BoundButNotActedOn_EachWarned()
+    {
+        var model = Map("""
+            global_defs {
+              lvs_sync_daemon eth0
+            }
+            SSL {
+              certificate /etc/kad/client.pem
+            }
+            virtual_server 10.0.0.1 80 {
+              real_server 10.0.1.1 80 {
+                HTTP_GET {
+                  url {
+                    path /
+                  }
+                  fast_recovery
+                }
+              }
+            }
+            """);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.Warnings, Has.Some.Contains("lvs_sync_daemon"));
+            Assert.That(model.Warnings, Has.Some.Contains("SSL block"));
+            Assert.That(model.Warnings, Has.Some.Contains("fast_recovery"));
+        });
+    }
+
+    [Test]
+    public void Map_LvsTimeouts_UnsetFieldsZero()
+    {
+        var model = Map("""
+            global_defs {
+              lvs_timeouts tcp 7200 udp 60
+            }
+            """);
+
+        Assert.That(model.Timeouts, Is.EqualTo(new IpvsTimeouts(TimeSpan.FromSeconds(7200), TimeSpan.Zero, TimeSpan.FromSeconds(60))));
+    }
+
+    [Test]
+    public void Map_ScriptUser_DefaultForScriptsNamingNone()
+    {
+        var model = Map("""
+            global_defs {
+              script_user nobody nogroup
+            }
+            virtual_server 10.0.0.1 80 {
+              quorum_up /bin/up
+              real_server 10.0.1.1 80 {
+                notify_down "/bin/down" root
+                MISC_CHECK {
+                  misc_path /bin/check
+                }
+              }
+            }
+            """);
+
+        var vs = model.VirtualServers.Single();
+        var misc = (MiscCheckOptions)vs.RealServers[0].Checkers.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That((vs.QuorumUp?.User, vs.QuorumUp?.Group), Is.EqualTo(("nobody", "nogroup")));
+            Assert.That(vs.RealServers[0].NotifyDown?.User, Is.EqualTo("root"));
+            Assert.That((misc.User, misc.Group), Is.EqualTo(("nobody", "nogroup")));
+        });
+    }
+
+    [Test]
+    public void Map_DirectRoutingRealServerOnOtherPort_ResetToServicePortWithWarning()
+    {
+        var model = Map("""
+            virtual_server 10.0.0.1 80 {
+              lb_kind DR
+              real_server 10.0.1.1 8080 {
+                TCP_CHECK {
+                }
+              }
+              real_server 10.0.1.2 8080 {
+                lvs_method NAT
+              }
+            }
+            """);
+
+        var vs = model.VirtualServers.Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(vs.RealServers[0].Destination.Port, Is.EqualTo((ushort)80));
+            Assert.That(vs.RealServers[0].HealthKey.Port, Is.EqualTo(80), "the checker follows the reset port");
+            Assert.That(vs.RealServers[1].Destination.Port, Is.EqualTo((ushort)8080), "NAT keeps its port");
+            Assert.That(model.Warnings, Has.One.Contains("10.0.1.1:8080"));
+        });
+    }
+
     private static LvsModel Map(string text)
     {
         var loaded = KeepalivedConfigLoader.LoadText(text);

@@ -20,7 +20,7 @@ public sealed partial class LvsKernelLabTests
     {
         KernelLab.RequireAvailable();
         LabPolicy.Require(File.Exists(Driver), $"the lab driver is not published at {Driver}");
-        var result = KernelLab.Run("/lab/files/Lvs.LabDriver", files: [new KernelLabFile(Driver, "/lab/files/Lvs.LabDriver")], timeout: TimeSpan.FromMinutes(6));
+        var result = KernelLab.Run("/lab/files/Lvs.LabDriver", files: [new KernelLabFile(Driver, "/lab/files/Lvs.LabDriver")], timeout: TimeSpan.FromMinutes(10));
         _output = result.StandardOutput + result.StandardError;
         _results = CaseLine().Matches(result.StandardOutput).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["rest"].Value.Trim());
     }
@@ -28,6 +28,7 @@ public sealed partial class LvsKernelLabTests
     [TestCase("adopt_existing_entries_untouched")]
     [TestCase("drift_made_with_ipvsadm_repaired")]
     [TestCase("listener_stopped_leaves_or_weight0_then_returns")]
+    [TestCase("ha_suspend_follows_host_addresses")]
     [TestCase("stop_removes_configured_services_only")]
     public void LabCase_InGuest_Passes(string name)
     {

@@ -201,6 +201,41 @@ public sealed class LvsPlannerTests
     }
 
     [Test]
+    public void Plan_RealServerDrainTimeout_OverridesVirtualServers()
+    {
+        var (planner, vs) = Planner(Vs(Rs(1) with { DrainTimeout = TimeSpan.FromMinutes(5) }, Rs(2)));
+        var busy = Actual(vs, active: 3);
+        Fail(vs.RealServers[0]);
+        Fail(vs.RealServers[1]);
+
+        var plan = planner.Plan(Health, busy, Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plan.Desired.Services[Web.Key].Present[vs.RealServers[0].Key].Weight, Is.Zero, "drains with its own timeout");
+            Assert.That(plan.Desired.Services[Web.Key].Absent, Does.Contain(vs.RealServers[1].Key), "no timeout anywhere: removed at once");
+        });
+    }
+
+    [Test]
+    public void SetModel_RemovedRealServerWithDrainTimeout_DrainedBeforeDeletion()
+    {
+        var (planner, vs) = Planner(Vs(Rs(1) with { DrainTimeout = TimeSpan.FromSeconds(30) }, Rs(2)));
+        var busy = Actual(vs, active: 2);
+        planner.Plan(Health, busy, Now);
+
+        planner.SetModel(new LvsModel([Vs(Rs(2))]));
+        var draining = planner.Plan(Health, busy, Now);
+        var late = planner.Plan(Health, busy, Now + TimeSpan.FromSeconds(31));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(draining.Desired.Services[Web.Key].Present[vs.RealServers[0].Key].Weight, Is.Zero);
+            Assert.That(late.Desired.Services[Web.Key].Absent, Does.Contain(vs.RealServers[0].Key));
+        });
+    }
+
+    [Test]
     public void SetModel_RealServerRemovedByReload_RetiredAndDeleted()
     {
         var (planner, vs) = Planner(Vs(Rs(1), Rs(2)));

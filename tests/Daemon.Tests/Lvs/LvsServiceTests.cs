@@ -130,6 +130,25 @@ public sealed class LvsServiceTests
     }
 
     [Test]
+    public async Task StartAndReload_LvsTimeouts_WrittenAtStartAndWhenChanged()
+    {
+        var table = new InMemoryIpvsTable();
+        await using var service = Service(table, new FakeHealth(), new FakeTimeProvider());
+        var first = new IpvsTimeouts(TimeSpan.FromSeconds(7200), TimeSpan.Zero, TimeSpan.FromSeconds(60));
+        var second = first with { Udp = TimeSpan.FromSeconds(30) };
+
+        await service.StartAsync(Model() with { Timeouts = first }, CancellationToken.None);
+        var atStart = table.Timeouts;
+        await service.ReloadAsync(Model() with { Timeouts = second }, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(atStart, Is.EqualTo(first));
+            Assert.That(table.Timeouts, Is.EqualTo(second));
+        });
+    }
+
+    [Test]
     public async Task GetStatus_AfterStart_ShowsKernelWeights()
     {
         await using var service = Service(new InMemoryIpvsTable(), new FakeHealth(), new FakeTimeProvider());

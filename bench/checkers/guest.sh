@@ -1,0 +1,148 @@
+#!/bin/sh
+# Runs inside the kernel lab (bench/checkers/run): kad and keepalived's checker process, one after the other, in the
+# same boot, with the same configuration and the same live listeners. Prints BENCH lines; detail as "# ..." lines.
+#
+#   rs_down_reaction   a real server's listener is killed; time until its destination leaves IPVS (ms, median of
+#                      ROUNDS). TCP_CHECK, delay_loop 1, connect_timeout 1, retry 0. Polled with ipvsadm every ~50 ms.
+#   checker_cpu_1000   1,000 real servers with TCP_CHECK, delay_loop 1, against a live listener: CPU seconds used by
+#                      the daemon (kad: the whole process; keepalived: its checker child) over WINDOW seconds after a
+#                      warm-up, in ms of CPU per second of wall time.
+#   checker_cpu_per_check  that CPU divided by the checks the listener accepted in the window (us per check).
+#   checker_rss_1000   resident set size at the end of the window (MiB).
+set -u
+rounds=${1:-7}
+window=${2:-30}
+warmup=${3:-15}
+driver=/lab/files/Lvs.LabDriver
+hz=100 # USER_HZ: /proc/PID/stat times are in 1/100 s on x86 Linux
+
+now_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime; }
+median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.3f\n", a / b }'; }
+
+ip netns add bench && ip -n bench link set lo up
+# Every address of 10.30.0.0/16 and 10.31.0.0/16 is local in the namespace (AnyIP), so one listener serves them all.
+ip -n bench route add local 10.30.0.0/16 dev lo
+ip -n bench route add local 10.31.0.0/16 dev lo
+mkdir -p /tmp/www && echo ok > /tmp/www/index.html
+
+# start_daemon NAME CONFIG: prints the pid to measure (kad itself; keepalived's checker child).
+start_daemon() {
+  case "$1" in
+    kad)
+      ip netns exec bench kad --dont-fork --log-console -f "$2" --status-socket /run/kad-bench.sock > /tmp/kad.log 2>&1 &
+      echo $! > /tmp/daemon.pid
+      cat /tmp/daemon.pid ;;
+    keepalived)
+      rm -f /tmp/ka.pid /tmp/ka-chk.pid
+      ip netns exec bench keepalived -n -l -C -f "$2" -p /tmp/ka.pid -c /tmp/ka-chk.pid > /tmp/keepalived.log 2>&1 &
+      echo $! > /tmp/daemon.pid
+      i=0; while [ ! -s /tmp/ka-chk.pid ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+      cat /tmp/ka-chk.pid ;;
+  esac
+}
+stop_daemon() {
+  pid=$(cat /tmp/daemon.pid); kill "$pid"
+  i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+  ip netns exec bench ipvsadm -C
+}
+dests() { ip netns exec bench ipvsadm -Ln | grep -c '^  -> [0-9]'; }
+has_dest() { ip netns exec bench ipvsadm -Ln -t "$1" 2>/dev/null | grep -q " $2 "; }
+
+# ---- reaction ------------------------------------------------------------------------------------------------------
+cat > /tmp/react.conf <<'CONF'
+global_defs {
+    router_id bench
+}
+virtual_server 10.29.0.2 8081 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 10.31.0.1 8081 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+    real_server 10.31.0.2 8081 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+}
+CONF
+react() { # daemon -> median ms
+  start_daemon "$1" /tmp/react.conf > /dev/null
+  # The daemon's own start (minutes for .NET on a loaded emulated CPU) is not part of the figure.
+  i=0; while ! has_dest 10.29.0.2:8081 10.31.0.1:8081 && [ "$i" -lt 1200 ]; do sleep 0.5; i=$((i + 1)); done
+  samples=
+  r=0
+  while [ "$r" -lt "$rounds" ]; do
+    ip netns exec bench httpd -f -p 10.31.0.2:8081 -h /tmp/www > /dev/null 2>&1 &
+    hpid=$!
+    i=0; while ! has_dest 10.29.0.2:8081 10.31.0.2:8081 && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    # A pause that is not a multiple of delay_loop, so the kill lands at a different point of the check cycle.
+    sleep "1.$((r * 13 % 10))"
+    t0=$(now_cs); kill "$hpid"
+    i=0; while has_dest 10.29.0.2:8081 10.31.0.2:8081 && [ "$i" -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
+    t1=$(now_cs)
+    samples="$samples $(( (t1 - t0) * 10 ))"
+    r=$((r + 1))
+  done
+  echo "# $1 rs_down_reaction samples (ms):$samples" >&2
+  # kad's own account of each reaction (check result -> IPVS operation), with its timestamps.
+  [ "$1" = kad ] && grep -E "Up -> Down|DEL_DEST" /tmp/kad.log | sed 's/^/# kad log: /' | cut -c1-160 >&2
+  stop_daemon
+  echo "$samples" | median
+}
+# The other real server needs a live listener too (it stays up throughout).
+ip netns exec bench httpd -f -p 10.31.0.1:8081 -h /tmp/www > /dev/null 2>&1 &
+steady=$!
+kad_react=$(react kad)
+ref_react=$(react keepalived)
+kill "$steady"
+echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio "$kad_react" "$ref_react")"
+
+# ---- 1,000 checkers ------------------------------------------------------------------------------------------------
+{
+  printf 'global_defs {\n    router_id bench\n}\nvirtual_server 10.29.0.1 8080 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n'
+  i=0
+  while [ "$i" -lt 1000 ]; do
+    printf '    real_server 10.30.%d.%d 8080 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 1\n        }\n    }\n' $((i / 250)) $((i % 250 + 1))
+    i=$((i + 1))
+  done
+  printf '}\n'
+} > /tmp/scale.conf
+ip netns exec bench "$driver" listen 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
+listener=$!
+i=0; while [ ! -s /tmp/accepted ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+
+scale() { # daemon -> "cpu_ms_per_s us_per_check rss_mib"
+  pid=$(start_daemon "$1" /tmp/scale.conf)
+  # Started once its first destinations are in IPVS (a daemon that cannot keep up with 1,000 checks never holds all
+  # 1,000, so waiting for all of them could take forever); the count is printed before and after the window.
+  t_start=$(now_cs)
+  while [ "$(dests)" -lt 1 ] && [ $(( $(now_cs) - t_start )) -lt 60000 ]; do sleep 1; done
+  echo "# $1: $(dests) destinations in IPVS $(( ($(now_cs) - t_start) / 100 )) s after start; warm-up ${warmup} s" >&2
+  sleep "$warmup"
+  c0=$(cpu_ticks "$pid"); a0=$(cat /tmp/accepted); t0=$(now_cs)
+  sleep "$window"
+  c1=$(cpu_ticks "$pid"); a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
+  checks=$((a1 - a0))
+  echo "# $1: cpu $(( (c1 - c0) * 1000 / hz )) ms over $(( (t1 - t0) * 10 )) ms, $checks checks accepted, rss ${rss} KiB, $(dests) destinations" >&2
+  stop_daemon
+  awk -v c=$(( (c1 - c0) * 1000 / hz )) -v t=$(( (t1 - t0) * 10 )) -v n="$checks" -v r="$rss" \
+    'BEGIN { printf "%.1f %.1f %.1f\n", c * 1000 / t, (n > 0 ? c * 1000 / n : 0), r / 1024 }'
+}
+set -- $(scale kad); kad_cpu=$1; kad_per=$2; kad_rss=$3
+set -- $(scale keepalived); ref_cpu=$1; ref_per=$2; ref_rss=$3
+kill "$listener"
+echo "BENCH checker_cpu_1000 kad=$kad_cpu ref=$ref_cpu unit=cpu_ms_per_s ratio=$(ratio "$kad_cpu" "$ref_cpu")"
+echo "BENCH checker_cpu_per_check kad=$kad_per ref=$ref_per unit=us ratio=$(ratio "$kad_per" "$ref_per")"
+echo "BENCH checker_rss_1000 kad=$kad_rss ref=$ref_rss unit=MiB ratio=$(ratio "$kad_rss" "$ref_rss")"
