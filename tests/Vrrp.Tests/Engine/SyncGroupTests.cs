@@ -178,8 +178,8 @@ public class NotifyDispatcherTests
         Assert.That(line, Is.EqualTo("INSTANCE \"VI_1\" BACKUP 100\n"));
     }
 
-    /// <summary>Scripts that do not finish until the test opens the gate.</summary>
-    private sealed class GatedRunner : IScriptRunner
+    /// <summary>Scripts that do not finish until the test opens the gate; records what ran, in order.</summary>
+    private sealed class RecordingGatedRunner : IScriptRunner
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -202,7 +202,7 @@ public class NotifyDispatcherTests
     [Test]
     public async Task Notify_SlowScripts_ReturnsAtOnceAndRunsInOrder()
     {
-        var runner = new GatedRunner();
+        var runner = new RecordingGatedRunner();
         var fifo = Path.Combine(Path.GetTempPath(), $"kad-fifo-{Guid.NewGuid():N}");
         var dispatcher = new NotifyDispatcher(new Dictionary<string, NotifyScripts> { ["VI_1"] = Scripts with { FifoPath = fifo } }, runner);
 
