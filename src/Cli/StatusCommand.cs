@@ -26,11 +26,14 @@ internal static class DaemonExit
     };
 
     /// <summary>Asks the daemon; null (with the reason written to <paramref name="error"/>) when it cannot be reached.</summary>
-    public static async Task<ControlResponse?> AskAsync(string socket, ControlCommand command, TextWriter error, CancellationToken cancellationToken)
+    public static Task<ControlResponse?> AskAsync(string socket, ControlCommand command, TextWriter error, CancellationToken cancellationToken) =>
+        AskAsync(socket, new ControlRequest(ControlProtocol.ProtocolVersion, command), error, cancellationToken);
+
+    public static async Task<ControlResponse?> AskAsync(string socket, ControlRequest request, TextWriter error, CancellationToken cancellationToken)
     {
         try
         {
-            return await ControlClient.SendAsync(socket, command, Timeout, cancellationToken);
+            return await ControlClient.SendAsync(socket, request, Timeout, cancellationToken);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ControlProtocolException or UnauthorizedAccessException)
         {

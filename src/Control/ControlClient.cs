@@ -5,14 +5,18 @@ namespace Kad.Control;
 /// <summary>Talks to a running kad over its unix status socket: one request, one response per connection.</summary>
 public static class ControlClient
 {
-    public static async Task<ControlResponse> SendAsync(string socketPath, ControlCommand command, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static Task<ControlResponse> SendAsync(string socketPath, ControlCommand command, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendAsync(socketPath, new ControlRequest(ControlProtocol.ProtocolVersion, command), timeout, cancellationToken);
+
+    public static async Task<ControlResponse> SendAsync(string socketPath, ControlRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeoutSource.Token);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await ControlFraming.WriteAsync(stream, new ControlRequest(ControlProtocol.ProtocolVersion, command), ControlJsonContext.Default.ControlRequest, timeoutSource.Token);
+        await ControlFraming.WriteAsync(stream, request, ControlJsonContext.Default.ControlRequest, timeoutSource.Token);
         return await ControlFraming.ReadAsync(stream, ControlJsonContext.Default.ControlResponse, timeoutSource.Token)
             ?? throw new ControlProtocolException("the daemon closed the connection without answering");
     }

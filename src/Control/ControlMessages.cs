@@ -18,9 +18,13 @@ public enum ControlCommand
 {
     Status,
     Reload,
+
+    /// <summary>What a reload to <see cref="ControlRequest.ConfigFile"/> would change; applies nothing.</summary>
+    Plan,
 }
 
-public sealed record ControlRequest(int Version, ControlCommand Command);
+/// <summary>A request; <paramref name="ConfigFile"/> (an absolute path) is the file a <see cref="ControlCommand.Plan"/> is for.</summary>
+public sealed record ControlRequest(int Version, ControlCommand Command, string? ConfigFile = null);
 
 /// <summary>The daemon's answer. Exactly one of the payloads is set on success; <see cref="Error"/> otherwise.</summary>
 public sealed record ControlResponse(
@@ -28,7 +32,8 @@ public sealed record ControlResponse(
     bool Ok,
     string? Error = null,
     DaemonStatus? Status = null,
-    ReloadResult? Reload = null);
+    ReloadResult? Reload = null,
+    PlanResult? Plan = null);
 
 public sealed record DaemonStatus(
     DaemonInfo Daemon,

@@ -3,7 +3,10 @@ using System.Security.Cryptography;
 using Kad.Config;
 using Kad.Config.Model;
 using Kad.Control;
+using Kad.Daemon.Lvs;
+using Kad.Daemon.Planning;
 using Kad.Daemon.Systemd;
+using Kad.Netlink.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Kad.Daemon.Hosting;
@@ -16,6 +19,7 @@ internal sealed partial class DaemonController(
     KadArguments arguments,
     IEnumerable<IDaemonHalf> halves,
     ISystemdNotifier notifier,
+    IKernelTableSource kernel,
     TimeProvider time,
     ILogger<DaemonController> logger) : IDisposable
 {
@@ -32,34 +36,118 @@ internal sealed partial class DaemonController(
     /// <summary>Reads and validates the configuration; logs every diagnostic. Null when it has errors.</summary>
     public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load()
     {
-        string hash;
-        try
+        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile);
+        if (unreadable is not null)
         {
-            hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(arguments.ConfigFile)));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            LogUnreadable(arguments.ConfigFile, e.Message);
-            return (null, "", [$"{arguments.ConfigFile}: {e.Message}"]);
+            LogUnreadable(arguments.ConfigFile, unreadable);
+            return (null, "", [$"{arguments.ConfigFile}: {unreadable}"]);
         }
 
-        var result = KeepalivedConfigLoader.Load(arguments.ConfigFile);
-        var lines = new List<string>();
-        foreach (var diagnostic in result.Diagnostics)
+        foreach (var diagnostic in diagnostics)
         {
-            var text = diagnostic.ToString();
-            lines.Add(text);
             if (diagnostic.IsError)
             {
-                LogConfigError(text);
+                LogConfigError(diagnostic.ToString());
             }
             else
             {
-                LogConfigWarning(text);
+                LogConfigWarning(diagnostic.ToString());
             }
         }
 
-        return (result.HasErrors ? null : result.Config, hash, lines);
+        return (config, hash, [.. diagnostics.Select(d => d.ToString())]);
+    }
+
+    /// <summary>Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors.</summary>
+    private static (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file)
+    {
+        string hash;
+        try
+        {
+            hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, "", [], e.Message);
+        }
+
+        var result = KeepalivedConfigLoader.Load(file);
+        return (result.HasErrors ? null : result.Config, hash, result.Diagnostics, null);
+    }
+
+    /// <summary>
+    /// What a reload to <paramref name="file"/> would change, against the running configuration, the checkers' health
+    /// and the kernel's IPVS table; applies nothing. Waits for a reload in progress, so the answer is about a settled state.
+    /// </summary>
+    public async Task<PlanResult> PlanAsync(string file, CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (config, hash, found, unreadable) = Read(file);
+            IReadOnlyList<string> diagnostics = unreadable is null ? [.. found.Select(d => d.ToString())] : [$"{file}: {unreadable}"];
+            var current = _config;
+            if (config is null || current is null)
+            {
+                return new PlanResult(file, hash, false, diagnostics, [], [], current is null ? ["the daemon has no running configuration yet"] : []);
+            }
+
+            var notes = new List<string>();
+            IReadOnlyList<VrrpChange> vrrp = [];
+            if (_halves.Any(h => h.Name == VrrpHalfName))
+            {
+                vrrp = ReloadPlanner.Vrrp(current, config);
+            }
+            else
+            {
+                notes.Add("the VRRP half is not running (--check): no VRRP changes");
+            }
+
+            IReadOnlyList<IpvsChange> ipvs = [];
+            if (!_halves.Any(h => h.Name == LvsHalfName))
+            {
+                notes.Add("the checker half is not running (--vrrp): no IPVS changes");
+            }
+            else if (!current.VirtualServers.IsEmpty || !config.VirtualServers.IsEmpty)
+            {
+                ipvs = PlanIpvs(current, config, notes);
+            }
+
+            return new PlanResult(file, hash, true, diagnostics, vrrp, ipvs, notes);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private const string VrrpHalfName = "vrrp";
+    private const string LvsHalfName = "lvs";
+
+    private IReadOnlyList<IpvsChange> PlanIpvs(KeepalivedConfig current, KeepalivedConfig next, List<string> notes)
+    {
+        ActualTable actual;
+        try
+        {
+            actual = kernel.Read();
+        }
+        catch (NetlinkException e)
+        {
+            notes.Add($"cannot read the IPVS table ({e.Message}): IPVS changes not computed");
+            return [];
+        }
+
+        var parts = new StatusParts();
+        foreach (var half in _halves)
+        {
+            half.AddStatus(parts);
+        }
+
+        var before = LvsConfigMapper.Map(current);
+        var after = LvsConfigMapper.Map(next);
+        notes.AddRange(after.Warnings);
+        var operations = ReloadPlanner.Ipvs(before, after, ReloadPlanner.PredictHealth(before, after, parts.VirtualServers), actual, time.GetUtcNow());
+        return [.. operations.Select(o => ReloadPlanner.Describe(o, actual))];
     }
 
     /// <summary>First start: load (a bad file stops the daemon) and bring every enabled half up.</summary>

@@ -190,6 +190,7 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
         {
             ControlCommand.Status => new ControlResponse(ControlProtocol.ProtocolVersion, true, Status: controller.Status()),
             ControlCommand.Reload => await Reload().ConfigureAwait(false),
+            ControlCommand.Plan => await Plan().ConfigureAwait(false),
             _ => new ControlResponse(ControlProtocol.ProtocolVersion, false, $"unknown command {request.Command}"),
         };
 
@@ -197,6 +198,17 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
         {
             var result = await controller.ReloadAsync(cancellationToken).ConfigureAwait(false);
             return new ControlResponse(ControlProtocol.ProtocolVersion, true, Reload: result);
+        }
+
+        async Task<ControlResponse> Plan()
+        {
+            if (request.ConfigFile is not { Length: > 0 } file || !Path.IsPathFullyQualified(file))
+            {
+                return new ControlResponse(ControlProtocol.ProtocolVersion, false, "plan needs the absolute path of a configuration file");
+            }
+
+            var plan = await controller.PlanAsync(file, cancellationToken).ConfigureAwait(false);
+            return new ControlResponse(ControlProtocol.ProtocolVersion, true, Plan: plan);
         }
     }
 
