@@ -11,7 +11,8 @@ internal sealed record KadArguments(
     bool VrrpOnly,
     bool CheckOnly,
     string? PidFile,
-    string StatusSocket);
+    string StatusSocket,
+    string? LogFile = null);
 
 /// <summary>
 /// keepalived's command line, so a unit file can swap binaries: the same short and long names mean the same things.
@@ -28,7 +29,8 @@ internal static class KadCommandLine
         DefaultValueFactory = _ => DefaultConfigFile,
     };
     private static readonly Option<bool> DontFork = new("--dont-fork", "-n") { Description = "Accepted for keepalived compatibility: kad never forks" };
-    private static readonly Option<bool> LogConsole = new("--log-console", "-l") { Description = "Log to the console" };
+    private static readonly Option<bool> LogConsole = new("--log-console", "-l") { Description = "Log to the console (stdout) instead of syslog" };
+    private static readonly Option<string?> LogFile = new("--log-file", "-g") { Description = "Also log to FILE" };
     private static readonly Option<bool> LogDetail = new("--log-detail", "-D") { Description = "Detailed logging" };
     private static readonly Option<bool> ConfigTest = new("--config-test", "-t") { Description = "Check the configuration file and exit (0 usable, 5 not)" };
     private static readonly Option<bool> Vrrp = new("--vrrp", "-P") { Description = "Run only the VRRP half" };
@@ -53,6 +55,7 @@ internal static class KadCommandLine
         root.Options.Add(UseFile);
         root.Options.Add(DontFork);
         root.Options.Add(LogConsole);
+        root.Options.Add(LogFile);
         root.Options.Add(LogDetail);
         root.Options.Add(ConfigTest);
         root.Options.Add(Vrrp);
@@ -76,7 +79,8 @@ internal static class KadCommandLine
                 result.GetValue(Vrrp),
                 result.GetValue(Check),
                 result.GetValue(PidFile),
-                result.GetValue(StatusSocket)!));
+                result.GetValue(StatusSocket)!,
+                result.GetValue(LogFile)));
         });
         return root;
     }
