@@ -23,10 +23,12 @@ internal static class PlanCommand
         };
         var json = new Option<bool>("--json") { Description = "Print the daemon's answer as JSON (for machines)" };
         var socket = DaemonExit.SocketOption();
+        var timeout = DaemonExit.TimeoutOption();
         var command = new Command("plan", "Show what a reload to FILE would change in VRRP and IPVS, applying nothing");
         command.Options.Add(file);
         command.Options.Add(json);
         command.Options.Add(socket);
+        command.Options.Add(timeout);
         command.SetAction(async (result, cancellationToken) =>
         {
             // The daemon reads the file itself (it may run elsewhere in the tree than we do), so send it a full path.
@@ -38,7 +40,7 @@ internal static class PlanCommand
             }
 
             var request = new ControlRequest(ControlProtocol.ProtocolVersion, ControlCommand.Plan, path);
-            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, request, error, cancellationToken);
+            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, request, result.GetValue(timeout), error, cancellationToken);
             if (response is null)
             {
                 return DaemonExit.Unreachable;

@@ -9,11 +9,13 @@ internal static class ReloadCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var socket = DaemonExit.SocketOption();
+        var timeout = DaemonExit.TimeoutOption();
         var command = new Command("reload", "Ask kad to re-read its configuration (a file with errors is refused; the running one stays)");
         command.Options.Add(socket);
+        command.Options.Add(timeout);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, ControlCommand.Reload, error, cancellationToken);
+            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, ControlCommand.Reload, result.GetValue(timeout), error, cancellationToken);
             if (response is null)
             {
                 return DaemonExit.Unreachable;

@@ -17,7 +17,8 @@ internal static class DaemonExit
     /// <summary>No daemon answered on the socket (like systemctl's "not running").</summary>
     public const int Unreachable = 3;
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long to wait for an answer unless --timeout says otherwise: a reload of a large configuration takes seconds.</summary>
+    public const double DefaultTimeoutSeconds = 30;
 
     public static Option<string> SocketOption() => new("--socket", "-s")
     {
@@ -25,15 +26,21 @@ internal static class DaemonExit
         DefaultValueFactory = _ => "/run/kad/kad.sock",
     };
 
-    /// <summary>Asks the daemon; null (with the reason written to <paramref name="error"/>) when it cannot be reached.</summary>
-    public static Task<ControlResponse?> AskAsync(string socket, ControlCommand command, TextWriter error, CancellationToken cancellationToken) =>
-        AskAsync(socket, new ControlRequest(ControlProtocol.ProtocolVersion, command), error, cancellationToken);
+    public static Option<double> TimeoutOption() => new("--timeout")
+    {
+        Description = "Seconds to wait for the daemon's answer",
+        DefaultValueFactory = _ => DefaultTimeoutSeconds,
+    };
 
-    public static async Task<ControlResponse?> AskAsync(string socket, ControlRequest request, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>Asks the daemon; null (with the reason written to <paramref name="error"/>) when it cannot be reached.</summary>
+    public static Task<ControlResponse?> AskAsync(string socket, ControlCommand command, double timeoutSeconds, TextWriter error, CancellationToken cancellationToken) =>
+        AskAsync(socket, new ControlRequest(ControlProtocol.ProtocolVersion, command), timeoutSeconds, error, cancellationToken);
+
+    public static async Task<ControlResponse?> AskAsync(string socket, ControlRequest request, double timeoutSeconds, TextWriter error, CancellationToken cancellationToken)
     {
         try
         {
-            return await ControlClient.SendAsync(socket, request, Timeout, cancellationToken);
+            return await ControlClient.SendAsync(socket, request, TimeSpan.FromSeconds(Math.Max(0.1, timeoutSeconds)), cancellationToken);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ControlProtocolException or UnauthorizedAccessException)
         {
@@ -50,12 +57,14 @@ internal static class StatusCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the daemon's answer as JSON (for machines)" };
         var socket = DaemonExit.SocketOption();
+        var timeout = DaemonExit.TimeoutOption();
         var command = new Command("status", "Show VRRP instances, virtual servers and daemon information");
         command.Options.Add(json);
         command.Options.Add(socket);
+        command.Options.Add(timeout);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, ControlCommand.Status, error, cancellationToken);
+            var response = await DaemonExit.AskAsync(result.GetValue(socket)!, ControlCommand.Status, result.GetValue(timeout), error, cancellationToken);
             if (response is null)
             {
                 return DaemonExit.Unreachable;
@@ -113,7 +122,13 @@ internal static class StatusCommand
         foreach (var server in status.VirtualServers)
         {
             text.WriteLine();
-            text.WriteLine(Invariant($"virtual server {server.Key} {server.Scheduler} {server.ForwardingMethod}{(server.InKernel ? "" : " (not in kernel)")}, quorum {(server.QuorumUp ? "up" : "DOWN")}"));
+            var persistence = server.PersistenceSeconds is { } seconds ? Invariant($", persistent {seconds} s") : "";
+            text.WriteLine(Invariant($"virtual server {server.Key}: {server.Scheduler} {server.ForwardingMethod}{persistence}{(server.InKernel ? "" : " (not in kernel)")}, quorum {(server.QuorumUp ? "up" : "DOWN")}"));
+            if (server.Services is { Count: > 1 } services)
+            {
+                text.WriteLine($"  services {string.Join(", ", services)}");
+            }
+
             var rows = server.RealServers.Select(r => new[]
             {
                 r.Address, r.Health, Invariant($"{r.ConfiguredWeight}"), r.KernelWeight is { } w ? Invariant($"{w}") : "-",
