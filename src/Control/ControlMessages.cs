@@ -65,13 +65,20 @@ public sealed record VrrpInstanceStatus(
     DateTimeOffset? LastTransition,
     IReadOnlyDictionary<string, long> DropsByReason);
 
+/// <summary>
+/// A virtual server: <paramref name="Scheduler"/> (lb_algo), <paramref name="ForwardingMethod"/> (NAT, DR, TUN; several
+/// joined by '/' when real servers differ), <paramref name="PersistenceSeconds"/> (null: not persistent), and the
+/// IPVS services it stands for (several for a virtual_server_group).
+/// </summary>
 public sealed record VirtualServerStatus(
     string Key,
     string Scheduler,
     string ForwardingMethod,
     bool InKernel,
     bool QuorumUp,
-    IReadOnlyList<RealServerStatus> RealServers);
+    IReadOnlyList<RealServerStatus> RealServers,
+    uint? PersistenceSeconds = null,
+    IReadOnlyList<string>? Services = null);
 
 public sealed record RealServerStatus(
     string Address,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using Kad.Config;
 using Kad.Config.Model;
@@ -25,6 +26,7 @@ internal sealed partial class DaemonController(
 {
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly IReadOnlyList<IDaemonHalf> _halves = [.. halves];
+    private readonly VirtualServerDetails _details = new();
     private KeepalivedConfig? _config;
     private string _configHash = "";
     private ReloadResult? _lastReload;
@@ -195,7 +197,9 @@ internal sealed partial class DaemonController(
         try
         {
             LogReloading(arguments.ConfigFile);
+            var started = Stopwatch.GetTimestamp();
             var (config, hash, diagnostics) = Load();
+            var loaded = Stopwatch.GetElapsedTime(started);
             if (config is null)
             {
                 var refused = new ReloadResult(time.GetUtcNow(), false, "configuration has errors; the running configuration is kept", [], diagnostics);
@@ -205,13 +209,15 @@ internal sealed partial class DaemonController(
             }
 
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
-            var started = Stopwatch.GetTimestamp();
             var changes = new List<string>();
+            var stages = new List<string> { Milliseconds("read+validate", loaded) };
             try
             {
                 foreach (var half in _halves)
                 {
+                    var applying = Stopwatch.GetTimestamp();
                     changes.AddRange(await half.ApplyAsync(config, cancellationToken).ConfigureAwait(false));
+                    stages.Add(Milliseconds(half.Name, Stopwatch.GetElapsedTime(applying)));
                 }
 
                 _config = config;
@@ -230,8 +236,10 @@ internal sealed partial class DaemonController(
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var summary = changes.Count == 0 ? "applied: nothing changed" : $"applied: {changes.Count} change(s) in {elapsed.TotalMilliseconds:F0} ms";
-            LogReloaded(summary);
+            var summary = changes.Count == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"applied: nothing changed ({elapsed.TotalMilliseconds:F0} ms)")
+                : string.Create(CultureInfo.InvariantCulture, $"applied: {changes.Count} change(s) in {elapsed.TotalMilliseconds:F0} ms");
+            LogReloaded(summary, string.Join(", ", stages));
             var result = new ReloadResult(time.GetUtcNow(), true, summary, changes, diagnostics);
             _lastReload = result;
             return result;
@@ -244,6 +252,8 @@ internal sealed partial class DaemonController(
 
     public void Dispose() => _reloading.Dispose();
 
+    private static string Milliseconds(string stage, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture, $"{stage} {elapsed.TotalMilliseconds:F1} ms");
+
     public DaemonStatus Status()
     {
         var parts = new StatusParts();
@@ -254,7 +264,7 @@ internal sealed partial class DaemonController(
 
         var now = time.GetUtcNow();
         var info = new DaemonInfo(BuildInfo.Version, Environment.ProcessId, StartedAt, (now - StartedAt).TotalSeconds, arguments.ConfigFile, _configHash, _lastReload);
-        return new DaemonStatus(info, parts.Instances, parts.VirtualServers);
+        return new DaemonStatus(info, parts.Instances, _details.Complete(_config, parts.VirtualServers));
     }
 
     /// <summary>The statistics lines of the halves (for the SIGUSR2 dump).</summary>
@@ -272,9 +282,15 @@ internal sealed partial class DaemonController(
     /// <summary>systemd's STATUS= text: how many instances are master, how many virtual servers run.</summary>
     public string StatusLine()
     {
-        var status = Status();
-        var masters = status.Instances.Count(i => i.State == "MASTER");
-        return $"{masters}/{status.Instances.Count} VRRP instances master, {status.VirtualServers.Count} virtual servers";
+        // The halves' parts alone: this runs before READY=1, where the completed status is not needed.
+        var parts = new StatusParts();
+        foreach (var half in _halves)
+        {
+            half.AddStatus(parts);
+        }
+
+        var masters = parts.Instances.Count(i => i.State == "MASTER");
+        return $"{masters}/{parts.Instances.Count} VRRP instances master, {parts.VirtualServers.Count} virtual servers";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read configuration {File}: {Reason}")]
@@ -301,6 +317,6 @@ internal sealed partial class DaemonController(
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed while applying")]
     private partial void LogReloadFailed(Exception error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary}")]
-    private partial void LogReloaded(string summary);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary} ({Stages})")]
+    private partial void LogReloaded(string summary, string stages);
 }
