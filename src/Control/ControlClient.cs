@@ -11,12 +11,14 @@ public static class ControlClient
     public static async Task<ControlResponse> SendAsync(string socketPath, ControlRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Encoded before connecting: a cold process (first JSON use) can take long, and the daemon does not wait forever.
+        var frame = ControlFraming.Encode(request, ControlJsonContext.Default.ControlRequest);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeoutSource.Token);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        await ControlFraming.WriteAsync(stream, request, ControlJsonContext.Default.ControlRequest, timeoutSource.Token);
+        await ControlFraming.WriteAsync(stream, frame, timeoutSource.Token);
         return await ControlFraming.ReadAsync(stream, ControlJsonContext.Default.ControlResponse, timeoutSource.Token)
             ?? throw new ControlProtocolException("the daemon closed the connection without answering");
     }

@@ -9,11 +9,24 @@ public static class ControlFraming
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
-    public static async Task WriteAsync<T>(Stream stream, T message, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    public static async Task WriteAsync<T>(Stream stream, T message, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
+        await WriteAsync(stream, Encode(message, typeInfo), cancellationToken);
+
+    /// <summary>One message as its line: JSON and the newline.</summary>
+    public static byte[] Encode<T>(T message, JsonTypeInfo<T> typeInfo)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
-        await stream.WriteAsync(bytes, cancellationToken);
-        await stream.WriteAsync(Newline, cancellationToken);
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
+        var frame = new byte[json.Length + Newline.Length];
+        json.CopyTo(frame, 0);
+        Newline.CopyTo(frame, json.Length);
+        return frame;
+    }
+
+    /// <summary>Writes a frame from <see cref="Encode"/> in one write.</summary>
+    public static async Task WriteAsync(Stream stream, byte[] frame, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        await stream.WriteAsync(frame, cancellationToken);
         await stream.FlushAsync(cancellationToken);
     }
 
