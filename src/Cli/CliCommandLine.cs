@@ -19,6 +19,7 @@ internal static class CliCommandLine
         root.Subcommands.Add(StatusCommand.Create(output, error));
         root.Subcommands.Add(ReloadCommand.Create(output, error));
         root.Subcommands.Add(CheckCommand.Create(output, error));
+        root.Subcommands.Add(PlanCommand.Create(output, error));
         root.SetAction(result =>
         {
             if (result.GetValue(version))

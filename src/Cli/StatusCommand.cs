@@ -17,7 +17,8 @@ internal static class DaemonExit
     /// <summary>No daemon answered on the socket (like systemctl's "not running").</summary>
     public const int Unreachable = 3;
 
-    public const int DefaultTimeoutSeconds = 10;
+    /// <summary>How long to wait for an answer unless --timeout says otherwise: a reload of a large configuration takes seconds.</summary>
+    public const double DefaultTimeoutSeconds = 30;
 
     public static Option<string> SocketOption() => new("--socket", "-s")
     {
@@ -25,30 +26,21 @@ internal static class DaemonExit
         DefaultValueFactory = _ => "/run/kad/kad.sock",
     };
 
-    /// <summary>How long to wait for the answer: a loaded or emulated machine (the kernel lab) can need more than the default.</summary>
-    public static Option<int> TimeoutOption()
+    public static Option<double> TimeoutOption() => new("--timeout")
     {
-        var option = new Option<int>("--timeout")
-        {
-            Description = "Seconds to wait for the daemon's answer",
-            DefaultValueFactory = _ => DefaultTimeoutSeconds,
-        };
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() <= 0)
-            {
-                result.AddError("--timeout must be a positive number of seconds");
-            }
-        });
-        return option;
-    }
+        Description = "Seconds to wait for the daemon's answer",
+        DefaultValueFactory = _ => DefaultTimeoutSeconds,
+    };
 
     /// <summary>Asks the daemon; null (with the reason written to <paramref name="error"/>) when it cannot be reached.</summary>
-    public static async Task<ControlResponse?> AskAsync(string socket, ControlCommand command, int timeoutSeconds, TextWriter error, CancellationToken cancellationToken)
+    public static Task<ControlResponse?> AskAsync(string socket, ControlCommand command, double timeoutSeconds, TextWriter error, CancellationToken cancellationToken) =>
+        AskAsync(socket, new ControlRequest(ControlProtocol.ProtocolVersion, command), timeoutSeconds, error, cancellationToken);
+
+    public static async Task<ControlResponse?> AskAsync(string socket, ControlRequest request, double timeoutSeconds, TextWriter error, CancellationToken cancellationToken)
     {
         try
         {
-            return await ControlClient.SendAsync(socket, command, TimeSpan.FromSeconds(timeoutSeconds), cancellationToken);
+            return await ControlClient.SendAsync(socket, request, TimeSpan.FromSeconds(Math.Max(0.1, timeoutSeconds)), cancellationToken);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ControlProtocolException or UnauthorizedAccessException)
         {
@@ -58,7 +50,7 @@ internal static class DaemonExit
     }
 }
 
-/// <summary><c>dotnet-kad status [--json] [--socket PATH] [--timeout SECONDS]</c>: what the running daemon is doing.</summary>
+/// <summary><c>dotnet-kad status [--json] [--socket PATH]</c>: what the running daemon is doing.</summary>
 internal static class StatusCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -130,7 +122,13 @@ internal static class StatusCommand
         foreach (var server in status.VirtualServers)
         {
             text.WriteLine();
-            text.WriteLine(Invariant($"virtual server {server.Key} {server.Scheduler} {server.ForwardingMethod}{(server.InKernel ? "" : " (not in kernel)")}, quorum {(server.QuorumUp ? "up" : "DOWN")}"));
+            var persistence = server.PersistenceSeconds is { } seconds ? Invariant($", persistent {seconds} s") : "";
+            text.WriteLine(Invariant($"virtual server {server.Key}: {server.Scheduler} {server.ForwardingMethod}{persistence}{(server.InKernel ? "" : " (not in kernel)")}, quorum {(server.QuorumUp ? "up" : "DOWN")}"));
+            if (server.Services is { Count: > 1 } services)
+            {
+                text.WriteLine($"  services {string.Join(", ", services)}");
+            }
+
             var rows = server.RealServers.Select(r => new[]
             {
                 r.Address, r.Health, Invariant($"{r.ConfiguredWeight}"), r.KernelWeight is { } w ? Invariant($"{w}") : "-",

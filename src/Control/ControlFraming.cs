@@ -9,22 +9,25 @@ public static class ControlFraming
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
 
-    public static async Task WriteAsync<T>(Stream stream, T message, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
-        await stream.WriteAsync(bytes, cancellationToken);
-        await stream.WriteAsync(Newline, cancellationToken);
-        await stream.FlushAsync(cancellationToken);
-    }
+    public static async Task WriteAsync<T>(Stream stream, T message, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
+        await WriteAsync(stream, Encode(message, typeInfo), cancellationToken);
 
-    /// <summary>One framed message (JSON and its newline) as bytes, for a writer that wants it ready before it connects.</summary>
+    /// <summary>One message as its line: JSON and the newline.</summary>
     public static byte[] Encode<T>(T message, JsonTypeInfo<T> typeInfo)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(message, typeInfo);
-        var framed = new byte[json.Length + Newline.Length];
-        json.CopyTo(framed, 0);
-        Newline.CopyTo(framed, json.Length);
-        return framed;
+        var frame = new byte[json.Length + Newline.Length];
+        json.CopyTo(frame, 0);
+        Newline.CopyTo(frame, json.Length);
+        return frame;
+    }
+
+    /// <summary>Writes a frame from <see cref="Encode"/> in one write.</summary>
+    public static async Task WriteAsync(Stream stream, byte[] frame, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        await stream.WriteAsync(frame, cancellationToken);
+        await stream.FlushAsync(cancellationToken);
     }
 
     /// <summary>Reads one line and parses it; null at end of stream. A line over the limit or bad JSON throws <see cref="ControlProtocolException"/>.</summary>

@@ -11,6 +11,7 @@ namespace Kad.Control;
     WriteIndented = false)]
 [JsonSerializable(typeof(ControlRequest))]
 [JsonSerializable(typeof(ControlResponse))]
+[JsonSerializable(typeof(PlanResult))]
 public sealed partial class ControlJsonContext : JsonSerializerContext
 {
     private static ControlJsonContext? s_indented;

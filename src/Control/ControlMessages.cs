@@ -18,9 +18,13 @@ public enum ControlCommand
 {
     Status,
     Reload,
+
+    /// <summary>What a reload to <see cref="ControlRequest.ConfigFile"/> would change; applies nothing.</summary>
+    Plan,
 }
 
-public sealed record ControlRequest(int Version, ControlCommand Command);
+/// <summary>A request; <paramref name="ConfigFile"/> (an absolute path) is the file a <see cref="ControlCommand.Plan"/> is for.</summary>
+public sealed record ControlRequest(int Version, ControlCommand Command, string? ConfigFile = null);
 
 /// <summary>The daemon's answer. Exactly one of the payloads is set on success; <see cref="Error"/> otherwise.</summary>
 public sealed record ControlResponse(
@@ -28,7 +32,8 @@ public sealed record ControlResponse(
     bool Ok,
     string? Error = null,
     DaemonStatus? Status = null,
-    ReloadResult? Reload = null);
+    ReloadResult? Reload = null,
+    PlanResult? Plan = null);
 
 public sealed record DaemonStatus(
     DaemonInfo Daemon,
@@ -60,13 +65,20 @@ public sealed record VrrpInstanceStatus(
     DateTimeOffset? LastTransition,
     IReadOnlyDictionary<string, long> DropsByReason);
 
+/// <summary>
+/// A virtual server: <paramref name="Scheduler"/> (lb_algo), <paramref name="ForwardingMethod"/> (NAT, DR, TUN; several
+/// joined by '/' when real servers differ), <paramref name="PersistenceSeconds"/> (null: not persistent), and the
+/// IPVS services it stands for (several for a virtual_server_group).
+/// </summary>
 public sealed record VirtualServerStatus(
     string Key,
     string Scheduler,
     string ForwardingMethod,
     bool InKernel,
     bool QuorumUp,
-    IReadOnlyList<RealServerStatus> RealServers);
+    IReadOnlyList<RealServerStatus> RealServers,
+    uint? PersistenceSeconds = null,
+    IReadOnlyList<string>? Services = null);
 
 public sealed record RealServerStatus(
     string Address,

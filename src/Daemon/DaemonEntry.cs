@@ -1,6 +1,7 @@
 using Kad.Config;
 using Kad.Daemon.Hosting;
 using Kad.Daemon.Logging;
+using Kad.Daemon.Planning;
 using Kad.Daemon.Status;
 using Kad.Daemon.Systemd;
 using Kad.Daemon.Vrrp;
@@ -63,6 +64,7 @@ internal static class DaemonEntry
             builder.Services.AddSingleton<IDaemonHalf, LvsHalf>();
         }
 
+        builder.Services.AddSingleton<IKernelTableSource, NetlinkKernelTableSource>();
         builder.Services.AddSingleton<DaemonController>();
         builder.Services.AddHostedService<KadHostedService>();
         builder.Services.AddHostedService<StatusServer>();

@@ -12,7 +12,8 @@ internal sealed record KadArguments(
     bool VrrpOnly,
     bool CheckOnly,
     string? PidFile,
-    string StatusSocket)
+    string StatusSocket,
+    string? LogFile = null)
 {
     /// <summary>-i/--config-id: the id "@ID" configuration lines are kept for; null means keepalived's default, the
     /// first label of the host name.</summary>
@@ -37,7 +38,8 @@ internal static class KadCommandLine
         DefaultValueFactory = _ => DefaultConfigFile,
     };
     private static readonly Option<bool> DontFork = new("--dont-fork", "-n") { Description = "Accepted for keepalived compatibility: kad never forks" };
-    private static readonly Option<bool> LogConsole = new("--log-console", "-l") { Description = "Log to the console" };
+    private static readonly Option<bool> LogConsole = new("--log-console", "-l") { Description = "Log to the console (stdout) instead of syslog" };
+    private static readonly Option<string?> LogFile = new("--log-file", "-g") { Description = "Also log to FILE" };
     private static readonly Option<bool> LogDetail = new("--log-detail", "-D") { Description = "Detailed logging" };
     private static readonly Option<bool> ConfigTest = new("--config-test", "-t") { Description = "Check the configuration file and exit (0 usable, 5 not)" };
     private static readonly Option<bool> Vrrp = new("--vrrp", "-P") { Description = "Run only the VRRP half" };
@@ -66,6 +68,7 @@ internal static class KadCommandLine
         root.Options.Add(UseFile);
         root.Options.Add(DontFork);
         root.Options.Add(LogConsole);
+        root.Options.Add(LogFile);
         root.Options.Add(LogDetail);
         root.Options.Add(ConfigTest);
         root.Options.Add(Vrrp);
@@ -90,7 +93,8 @@ internal static class KadCommandLine
                 result.GetValue(Vrrp),
                 result.GetValue(Check),
                 result.GetValue(PidFile),
-                result.GetValue(StatusSocket)!)
+                result.GetValue(StatusSocket)!,
+                result.GetValue(LogFile))
             {
                 ConfigId = result.GetValue(ConfigId),
             });

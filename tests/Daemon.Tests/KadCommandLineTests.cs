@@ -37,6 +37,15 @@ public class KadCommandLineTests
         Assert.That(parsed, Is.EqualTo(new KadArguments("/x.conf", true, false, false, false, true, null, "/tmp/s.sock")));
     }
 
+    [TestCase("-g")]
+    [TestCase("--log-file")]
+    public void Parse_LogFile_KeepalivedsOption(string flag)
+    {
+        var (_, parsed, _) = Parse(flag, "/var/log/kad.log");
+
+        Assert.That(parsed?.LogFile, Is.EqualTo("/var/log/kad.log"));
+    }
+
     [TestCase("-v")]
     [TestCase("--version")]
     public void Parse_Version_PrintsVersionWithoutRunning(string flag)

@@ -1,9 +1,13 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using Kad.Config;
 using Kad.Config.Model;
 using Kad.Control;
+using Kad.Daemon.Lvs;
+using Kad.Daemon.Planning;
 using Kad.Daemon.Systemd;
+using Kad.Netlink.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Kad.Daemon.Hosting;
@@ -16,11 +20,13 @@ internal sealed partial class DaemonController(
     KadArguments arguments,
     IEnumerable<IDaemonHalf> halves,
     ISystemdNotifier notifier,
+    IKernelTableSource kernel,
     TimeProvider time,
     ILogger<DaemonController> logger) : IDisposable
 {
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly IReadOnlyList<IDaemonHalf> _halves = [.. halves];
+    private readonly VirtualServerDetails _details = new();
     private KeepalivedConfig? _config;
     private string _configHash = "";
     private ReloadResult? _lastReload;
@@ -32,34 +38,118 @@ internal sealed partial class DaemonController(
     /// <summary>Reads and validates the configuration; logs every diagnostic. Null when it has errors.</summary>
     public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load()
     {
-        string hash;
-        try
+        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile);
+        if (unreadable is not null)
         {
-            hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(arguments.ConfigFile)));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            LogUnreadable(arguments.ConfigFile, e.Message);
-            return (null, "", [$"{arguments.ConfigFile}: {e.Message}"]);
+            LogUnreadable(arguments.ConfigFile, unreadable);
+            return (null, "", [$"{arguments.ConfigFile}: {unreadable}"]);
         }
 
-        var result = KeepalivedConfigLoader.Load(arguments.ConfigFile, arguments.LoadOptions());
-        var lines = new List<string>();
-        foreach (var diagnostic in result.Diagnostics)
+        foreach (var diagnostic in diagnostics)
         {
-            var text = diagnostic.ToString();
-            lines.Add(text);
             if (diagnostic.IsError)
             {
-                LogConfigError(text);
+                LogConfigError(diagnostic.ToString());
             }
             else
             {
-                LogConfigWarning(text);
+                LogConfigWarning(diagnostic.ToString());
             }
         }
 
-        return (result.HasErrors ? null : result.Config, hash, lines);
+        return (config, hash, [.. diagnostics.Select(d => d.ToString())]);
+    }
+
+    /// <summary>Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors.</summary>
+    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file)
+    {
+        string hash;
+        try
+        {
+            hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, "", [], e.Message);
+        }
+
+        var result = KeepalivedConfigLoader.Load(file, arguments.LoadOptions());
+        return (result.HasErrors ? null : result.Config, hash, result.Diagnostics, null);
+    }
+
+    /// <summary>
+    /// What a reload to <paramref name="file"/> would change, against the running configuration, the checkers' health
+    /// and the kernel's IPVS table; applies nothing. Waits for a reload in progress, so the answer is about a settled state.
+    /// </summary>
+    public async Task<PlanResult> PlanAsync(string file, CancellationToken cancellationToken)
+    {
+        await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (config, hash, found, unreadable) = Read(file);
+            IReadOnlyList<string> diagnostics = unreadable is null ? [.. found.Select(d => d.ToString())] : [$"{file}: {unreadable}"];
+            var current = _config;
+            if (config is null || current is null)
+            {
+                return new PlanResult(file, hash, false, diagnostics, [], [], current is null ? ["the daemon has no running configuration yet"] : []);
+            }
+
+            var notes = new List<string>();
+            IReadOnlyList<VrrpChange> vrrp = [];
+            if (_halves.Any(h => h.Name == VrrpHalfName))
+            {
+                vrrp = ReloadPlanner.Vrrp(current, config);
+            }
+            else
+            {
+                notes.Add("the VRRP half is not running (--check): no VRRP changes");
+            }
+
+            IReadOnlyList<IpvsChange> ipvs = [];
+            if (!_halves.Any(h => h.Name == LvsHalfName))
+            {
+                notes.Add("the checker half is not running (--vrrp): no IPVS changes");
+            }
+            else if (!current.VirtualServers.IsEmpty || !config.VirtualServers.IsEmpty)
+            {
+                ipvs = PlanIpvs(current, config, notes);
+            }
+
+            return new PlanResult(file, hash, true, diagnostics, vrrp, ipvs, notes);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    private const string VrrpHalfName = "vrrp";
+    private const string LvsHalfName = "lvs";
+
+    private IReadOnlyList<IpvsChange> PlanIpvs(KeepalivedConfig current, KeepalivedConfig next, List<string> notes)
+    {
+        ActualTable actual;
+        try
+        {
+            actual = kernel.Read();
+        }
+        catch (NetlinkException e)
+        {
+            notes.Add($"cannot read the IPVS table ({e.Message}): IPVS changes not computed");
+            return [];
+        }
+
+        var parts = new StatusParts();
+        foreach (var half in _halves)
+        {
+            half.AddStatus(parts);
+        }
+
+        var before = LvsConfigMapper.Map(current);
+        var after = LvsConfigMapper.Map(next);
+        notes.AddRange(after.Warnings);
+        var operations = ReloadPlanner.Ipvs(before, after, ReloadPlanner.PredictHealth(before, after, parts.VirtualServers), actual, time.GetUtcNow());
+        return [.. operations.Select(o => ReloadPlanner.Describe(o, actual))];
     }
 
     /// <summary>First start: load (a bad file stops the daemon) and bring every enabled half up.</summary>
@@ -107,7 +197,9 @@ internal sealed partial class DaemonController(
         try
         {
             LogReloading(arguments.ConfigFile);
+            var started = Stopwatch.GetTimestamp();
             var (config, hash, diagnostics) = Load();
+            var loaded = Stopwatch.GetElapsedTime(started);
             if (config is null)
             {
                 var refused = new ReloadResult(time.GetUtcNow(), false, "configuration has errors; the running configuration is kept", [], diagnostics);
@@ -117,13 +209,15 @@ internal sealed partial class DaemonController(
             }
 
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
-            var started = Stopwatch.GetTimestamp();
             var changes = new List<string>();
+            var stages = new List<string> { Milliseconds("read+validate", loaded) };
             try
             {
                 foreach (var half in _halves)
                 {
+                    var applying = Stopwatch.GetTimestamp();
                     changes.AddRange(await half.ApplyAsync(config, cancellationToken).ConfigureAwait(false));
+                    stages.Add(Milliseconds(half.Name, Stopwatch.GetElapsedTime(applying)));
                 }
 
                 _config = config;
@@ -142,8 +236,10 @@ internal sealed partial class DaemonController(
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var summary = changes.Count == 0 ? "applied: nothing changed" : $"applied: {changes.Count} change(s) in {elapsed.TotalMilliseconds:F0} ms";
-            LogReloaded(summary);
+            var summary = changes.Count == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"applied: nothing changed ({elapsed.TotalMilliseconds:F0} ms)")
+                : string.Create(CultureInfo.InvariantCulture, $"applied: {changes.Count} change(s) in {elapsed.TotalMilliseconds:F0} ms");
+            LogReloaded(summary, string.Join(", ", stages));
             var result = new ReloadResult(time.GetUtcNow(), true, summary, changes, diagnostics);
             _lastReload = result;
             return result;
@@ -156,6 +252,8 @@ internal sealed partial class DaemonController(
 
     public void Dispose() => _reloading.Dispose();
 
+    private static string Milliseconds(string stage, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture, $"{stage} {elapsed.TotalMilliseconds:F1} ms");
+
     public DaemonStatus Status()
     {
         var parts = new StatusParts();
@@ -166,7 +264,7 @@ internal sealed partial class DaemonController(
 
         var now = time.GetUtcNow();
         var info = new DaemonInfo(BuildInfo.Version, Environment.ProcessId, StartedAt, (now - StartedAt).TotalSeconds, arguments.ConfigFile, _configHash, _lastReload);
-        return new DaemonStatus(info, parts.Instances, parts.VirtualServers);
+        return new DaemonStatus(info, parts.Instances, _details.Complete(_config, parts.VirtualServers));
     }
 
     /// <summary>The statistics lines of the halves (for the SIGUSR2 dump).</summary>
@@ -184,9 +282,15 @@ internal sealed partial class DaemonController(
     /// <summary>systemd's STATUS= text: how many instances are master, how many virtual servers run.</summary>
     public string StatusLine()
     {
-        var status = Status();
-        var masters = status.Instances.Count(i => i.State == "MASTER");
-        return $"{masters}/{status.Instances.Count} VRRP instances master, {status.VirtualServers.Count} virtual servers";
+        // The halves' parts alone: this runs before READY=1, where the completed status is not needed.
+        var parts = new StatusParts();
+        foreach (var half in _halves)
+        {
+            half.AddStatus(parts);
+        }
+
+        var masters = parts.Instances.Count(i => i.State == "MASTER");
+        return $"{masters}/{parts.Instances.Count} VRRP instances master, {parts.VirtualServers.Count} virtual servers";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read configuration {File}: {Reason}")]
@@ -213,6 +317,6 @@ internal sealed partial class DaemonController(
     [LoggerMessage(Level = LogLevel.Error, Message = "Reload failed while applying")]
     private partial void LogReloadFailed(Exception error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary}")]
-    private partial void LogReloaded(string summary);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary} ({Stages})")]
+    private partial void LogReloaded(string summary, string stages);
 }

@@ -19,6 +19,12 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
     private const int SOL_SOCKET = 1;
     private const int SO_PEERCRED = 17;
 
+    /// <summary>
+    /// How long a connected client may take to send its request. Generous: a cold dotnet-kad under QEMU TCG was seen
+    /// taking over 10 s; a client that never sends only holds one idle task.
+    /// </summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(120);
+
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task? _accepting;
@@ -157,14 +163,25 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
                 }
 
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                timeout.CancelAfter(RequestTimeout);
                 var request = await ControlFraming.ReadAsync(stream, ControlJsonContext.Default.ControlRequest, timeout.Token).ConfigureAwait(false);
                 if (request is null)
                 {
                     return;
                 }
 
-                var response = await AnswerAsync(request, cancellationToken).ConfigureAwait(false);
+                ControlResponse response;
+                try
+                {
+                    response = await AnswerAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug must not look like a vanished daemon: log it and tell the client.
+                    LogAnswerFailed(e, request.Command);
+                    response = new ControlResponse(ControlProtocol.ProtocolVersion, false, $"{request.Command} failed: {e.Message}");
+                }
+
                 await ControlFraming.WriteAsync(stream, response, ControlJsonContext.Default.ControlResponse, cancellationToken).ConfigureAwait(false);
             }
             catch (ControlProtocolException e)
@@ -190,6 +207,7 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
         {
             ControlCommand.Status => new ControlResponse(ControlProtocol.ProtocolVersion, true, Status: controller.Status()),
             ControlCommand.Reload => await Reload().ConfigureAwait(false),
+            ControlCommand.Plan => await Plan().ConfigureAwait(false),
             _ => new ControlResponse(ControlProtocol.ProtocolVersion, false, $"unknown command {request.Command}"),
         };
 
@@ -197,6 +215,17 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
         {
             var result = await controller.ReloadAsync(cancellationToken).ConfigureAwait(false);
             return new ControlResponse(ControlProtocol.ProtocolVersion, true, Reload: result);
+        }
+
+        async Task<ControlResponse> Plan()
+        {
+            if (request.ConfigFile is not { Length: > 0 } file || !Path.IsPathFullyQualified(file))
+            {
+                return new ControlResponse(ControlProtocol.ProtocolVersion, false, "plan needs the absolute path of a configuration file");
+            }
+
+            var plan = await controller.PlanAsync(file, cancellationToken).ConfigureAwait(false);
+            return new ControlResponse(ControlProtocol.ProtocolVersion, true, Plan: plan);
         }
     }
 
@@ -217,6 +246,9 @@ internal sealed partial class StatusServer(KadArguments arguments, DaemonControl
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Status socket: refused pid {Pid} uid {Uid}")]
     private partial void LogRefused(int pid, uint uid);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Status socket: answering {Command} failed")]
+    private partial void LogAnswerFailed(Exception error, ControlCommand command);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Status socket: bad request: {Reason}")]
     private partial void LogBadRequest(string reason);

@@ -142,7 +142,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
             StateWord(instance.State),
             options.Priority,
             instance.Priority,
-            instance.State == VrrpState.Master ? instance.SourceAddress?.ToString() : null,
+            instance.MasterAddress?.ToString(),
             [.. options.VirtualAddresses.Concat(options.ExcludedAddresses).Select(a => a.ToString())],
             stats.Transitions,
             stats.LastTransition,

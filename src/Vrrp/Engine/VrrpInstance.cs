@@ -43,6 +43,8 @@ public sealed class VrrpInstance : IVrrpRouterSink
     private bool _installed;
     private bool _ownFault;
     private bool _groupFault;
+    private IPAddress? _lastAdvertSource;
+    private UInt128 _lastAdvertSourceBits;
 
     public VrrpInstance(VrrpInstanceOptions options, TimeProvider time, IVirtualAddressPort addresses, IVrrpNotifyPort? notify = null, ILogger? logger = null)
     {
@@ -81,6 +83,17 @@ public sealed class VrrpInstance : IVrrpRouterSink
     public IPAddress? SourceAddress { get; private set; }
 
     public VrrpState State => _router?.State ?? VrrpState.Initialize;
+
+    /// <summary>
+    /// The current master's address: our own source while MASTER, the source of the last accepted advert while
+    /// BACKUP (keepalived's master_saddr), otherwise null. Read from other threads (status).
+    /// </summary>
+    public IPAddress? MasterAddress => State switch
+    {
+        VrrpState.Master => SourceAddress,
+        VrrpState.Backup => Volatile.Read(ref _lastAdvertSource),
+        _ => null,
+    };
 
     public byte Priority => _router?.Priority ?? Options.Priority;
 
@@ -175,7 +188,15 @@ public sealed class VrrpInstance : IVrrpRouterSink
 
         AdvertsReceived++;
         var wasMaster = _router.State == VrrpState.Master;
-        _router.OnAdvertisement(new VrrpAdvertInfo(packet.Priority, packet.Interval, VrrpAddress.ToUInt128(packet.Source)));
+        var source = VrrpAddress.ToUInt128(packet.Source);
+        if (_lastAdvertSource is null || source != _lastAdvertSourceBits)
+        {
+            // Allocates only when the sender changes, not per advert.
+            _lastAdvertSourceBits = source;
+            Volatile.Write(ref _lastAdvertSource, new IPAddress(packet.Source));
+        }
+
+        _router.OnAdvertisement(new VrrpAdvertInfo(packet.Priority, packet.Interval, source));
         if (wasMaster && _router.State == VrrpState.Master && packet.Priority != 0 && packet.Priority < _router.Priority)
         {
             if (Options.Garp.LowerPriorityRepeat > 0)

@@ -52,6 +52,74 @@ public class LoggingAndDumpTests
         Assert.That(text, Does.StartWith("<3>VrrpHalf: failed | System.InvalidOperationException: boom"));
     }
 
+    private static KadArguments Arguments(bool logConsole, string? logFile = null) =>
+        new("/etc/keepalived/keepalived.conf", logConsole, false, false, false, false, null, "/run/kad/kad.sock", logFile);
+
+    [TestCase(true, null, "Console")]
+    [TestCase(true, "8:1234", "Journal")]
+    [TestCase(false, null, "Syslog")]
+    [TestCase(false, "8:1234", "Syslog")]
+    public void Target_LogConsoleAndSyslogPresent_KeepalivedsChoice(bool logConsole, string? journal, string expected)
+    {
+        var directory = Directory.CreateTempSubdirectory("kad-log-");
+        try
+        {
+            var devLog = Path.Combine(directory.FullName, "log");
+            File.WriteAllText(devLog, "");
+
+            Assert.That(KadLogging.Target(Arguments(logConsole), n => n == "JOURNAL_STREAM" ? journal : null, devLog).ToString(), Is.EqualTo(expected));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void Target_NoSyslogSocket_ConsoleSoNothingIsLost()
+    {
+        Assert.That(KadLogging.Target(Arguments(logConsole: false), _ => null, "/nonexistent/dev/log"), Is.EqualTo(LogTarget.Console));
+    }
+
+    [Test]
+    public void LogFile_OptionOverVariable()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(KadLogging.LogFile(Arguments(false, "/a.log"), _ => "/b.log"), Is.EqualTo("/a.log"));
+            Assert.That(KadLogging.LogFile(Arguments(false), n => n == "KAD_LOG_FILE" ? "/b.log" : null), Is.EqualTo("/b.log"));
+            Assert.That(KadLogging.LogFile(Arguments(false), _ => null), Is.Null);
+        });
+    }
+
+    [Test]
+    public void Create_WithoutLogConsole_SendsSyslogDatagramsWithDaemonFacility()
+    {
+        var directory = Directory.CreateTempSubdirectory("kad-log-");
+        try
+        {
+            var devLog = Path.Combine(directory.FullName, "log");
+            using var receiver = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+            receiver.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(devLog));
+            receiver.ReceiveTimeout = 10_000;
+            var logFile = Path.Combine(directory.FullName, "kad.log");
+            using (var logger = KadLogging.Create(Arguments(logConsole: false, logFile), _ => null, devLog))
+            {
+                logger.ForContext("SourceContext", "Kad.Daemon.Hosting.DaemonController").Warning("reload refused: {File}", "/x.conf");
+            }
+
+            var buffer = new byte[4096];
+            var datagram = System.Text.Encoding.UTF8.GetString(buffer, 0, receiver.Receive(buffer));
+
+            Assert.That(datagram, Does.Match(@"^<28>\w{3} [ \d]\d \d\d:\d\d:\d\d kad\[\d+\]: DaemonController: reload refused: ""?/x.conf""?$"));
+            Assert.That(File.ReadAllText(logFile), Does.Contain("reload refused"), "-g/--log-file gets the same event");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     private static DaemonStatus Sample() => new(
         new DaemonInfo("0.1.0", 1234, DateTimeOffset.UnixEpoch, 90, "/etc/keepalived/keepalived.conf", "abcdef", null),
         [new VrrpInstanceStatus("VI_1", "eth0", 51, 2, "MASTER", 150, 140, "10.0.0.1", ["10.0.0.100/32"], 3, DateTimeOffset.UnixEpoch, new Dictionary<string, long> { ["TtlNot255"] = 2 })],

@@ -112,6 +112,7 @@ public class KadKeepalivedLabTests
                 Assert.That(run.Process.Output, Does.Not.Contain("-> MASTER"), "kad never became master");
                 Assert.That(HasVip(lab, run.Namespace), Is.False);
                 Assert.That(HasVip(lab, kaNs), Is.True);
+                Assert.That(status.Instances.Single().MasterAddress, Is.EqualTo("10.80.0.2"), "a backup shows the master it hears");
             }
 
             keepalived.Signal(15);
