@@ -36,17 +36,9 @@ public sealed class MonitorHealthSource(IReadOnlyList<RealServerChecks> servers,
 
     public void Start() => _monitor.Start();
 
-    public (Health Health, int Weight)? Get(RealServerKey server)
-    {
-        try
-        {
-            return _monitor.GetServer(server);
-        }
-        catch (KeyNotFoundException)
-        {
-            return null;
-        }
-    }
+    // Asked for every real server on every pass: a lookup, not an exception, for servers without checkers.
+    public (Health Health, int Weight)? Get(RealServerKey server) =>
+        _monitor.TryGetServer(server, out var state) ? state : null;
 
     public Task UpdateAsync(IReadOnlyList<RealServerChecks> servers) => _monitor.UpdateAsync(servers);
 

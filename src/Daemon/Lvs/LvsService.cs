@@ -51,6 +51,8 @@ public sealed partial class LvsService : IAsyncDisposable
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _statusGate = new();
+    private readonly Lock _plannedGate = new();
+    private readonly Dictionary<RealServerKey, (bool Alive, int Weight)> _planned = [];
     private IHealthSource? _health;
     private ITimer? _resyncTimer;
     private ITimer? _drainTimer;
@@ -107,8 +109,10 @@ public sealed partial class LvsService : IAsyncDisposable
         _planner.SetModel(model);
         _health = _healthFactory(LvsConfigMapper.Checks(model));
         ApplySuspension();
-        _health.Start();
+        // The first pass before the checkers start, as keepalived adds its servers before checking them: health is
+        // still unknown (or down with alpha) either way, and thousands of first checks would only compete with it.
         await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+        _health.Start();
         _resyncTimer = _time.CreateTimer(_ => Wake(), null, _options.ResyncInterval, _options.ResyncInterval);
         _loops = Task.WhenAll(Task.Run(WatchHealthAsync, CancellationToken.None), Task.Run(ReconcileLoopAsync, CancellationToken.None));
     }
@@ -204,10 +208,19 @@ public sealed partial class LvsService : IAsyncDisposable
             var health = _health;
             var actual = _table.Read();
             var now = _time.GetUtcNow();
-            var plan = _planner.Plan(k => health?.Get(k), actual, now);
+            var seen = new List<(RealServerKey Server, bool Alive, int Weight)>();
+            var plan = _planner.Plan(k => Seen(seen, k, health?.Get(k)), actual, now);
             var operations = IpvsDiff.Compute(plan.Desired, actual);
             Apply(operations);
             RunScripts(plan.Notifications);
+            lock (_plannedGate)
+            {
+                foreach (var (server, alive, weight) in seen)
+                {
+                    _planned[server] = (alive, weight);
+                }
+            }
+
             lock (_statusGate)
             {
                 _lastActual = operations.Count == 0 ? actual : _table.Read();
@@ -350,6 +363,30 @@ public sealed partial class LvsService : IAsyncDisposable
 
     private void Wake() => _wake.Writer.TryWrite(true);
 
+    /// <summary>Notes what a pass saw of a server's health (kept once the pass is applied; see <see cref="Matters"/>).</summary>
+    private static (Health Health, int Weight)? Seen(List<(RealServerKey, bool, int)> seen, RealServerKey server, (Health Health, int Weight)? state)
+    {
+        if (state is { } value)
+        {
+            seen.Add((server, value.Health != Health.Down, value.Weight));
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// Whether an event can change the desired table: a pass uses only "down or not" and the weight, so a checker
+    /// going from unknown to up (every checker's first result at start) needs no pass when the last pass saw the
+    /// same. Anything that differs from what the last pass saw wakes one, which re-reads every server.
+    /// </summary>
+    private bool Matters(HealthEvent change)
+    {
+        lock (_plannedGate)
+        {
+            return !_planned.TryGetValue(change.Server, out var seen) || seen != (change.ServerHealth != Health.Down, change.ServerWeight);
+        }
+    }
+
     private async Task WatchHealthAsync()
     {
         var health = _health!;
@@ -357,8 +394,15 @@ public sealed partial class LvsService : IAsyncDisposable
         {
             await foreach (var change in health.Events.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
             {
-                LogHealth(_logger, change.Server.ToString(), change.ServerHealth, change.ServerWeight);
-                Wake();
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    LogHealth(_logger, change.Server.ToString(), change.ServerHealth, change.ServerWeight);
+                }
+
+                if (Matters(change))
+                {
+                    Wake();
+                }
             }
         }
         catch (OperationCanceledException)

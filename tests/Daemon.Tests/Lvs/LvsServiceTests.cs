@@ -65,6 +65,42 @@ public sealed class LvsServiceTests
     }
 
     [Test]
+    public async Task StartAsync_FirstPass_AppliedBeforeCheckersStart()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth();
+        var destinationsWhenCheckersStarted = -1;
+        health.OnStart = () => destinationsWhenCheckersStarted = table.Current.Services.Values.Sum(s => s.Destinations.Count);
+        await using var service = Service(table, health, new FakeTimeProvider());
+
+        await service.StartAsync(Model(), CancellationToken.None);
+
+        Assert.That(destinationsWhenCheckersStarted, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task HealthEvent_UnknownToUp_WakesNoPassButDownDoes()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth();
+        await using var service = Service(table, health, new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+        var passes = service.Passes;
+        var reads = table.Reads;
+
+        // A first successful check: the server was in service (unknown) and stays so; nothing to re-plan.
+        health.Set(Rs1.HealthKey, Health.Up, previous: Health.Unknown);
+        health.Set(Rs2.HealthKey, Health.Down);
+        await WaitFor(() => !table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key) && service.Passes > passes);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(service.Passes, Is.EqualTo(passes + 1));
+            Assert.That(table.Reads, Is.EqualTo(reads + 2), "one pass: its dump and the re-read after applying");
+        });
+    }
+
+    [Test]
     public async Task ReloadAsync_UnchangedServers_NoOperationTouchesThem()
     {
         var table = new InMemoryIpvsTable();
@@ -204,19 +240,19 @@ public sealed class LvsServiceTests
 
         public ChannelReader<HealthEvent> Events => _events.Reader;
 
-        public void Set(RealServerKey server, Health health)
+        public Action? OnStart { get; set; }
+
+        public void Set(RealServerKey server, Health health, Health previous = Health.Up)
         {
             lock (_health)
             {
                 _health[server] = health;
             }
 
-            _events.Writer.TryWrite(new HealthEvent(server, "TCP_CHECK#0", Health.Up, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch));
+            _events.Writer.TryWrite(new HealthEvent(server, "TCP_CHECK#0", previous, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch));
         }
 
-        public void Start()
-        {
-        }
+        public void Start() => OnStart?.Invoke();
 
         public (Health Health, int Weight)? Get(RealServerKey server)
         {
