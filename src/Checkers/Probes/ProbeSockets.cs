@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace Kad.Checkers.Probes;
 
@@ -71,12 +72,17 @@ internal static class ProbeSockets
     }
 
     /// <summary>Opens a TCP connection, bound as the options say; throws SocketException on refusal.</summary>
-    public static async ValueTask<Socket> ConnectTcpAsync(CheckerOptions options, IPEndPoint target, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<Socket> ConnectTcpAsync(CheckerOptions options, IPEndPoint target, CancellationToken cancellationToken, bool noDelay = true)
     {
         var socket = Create(target, SocketType.Stream, ProtocolType.Tcp, options);
         try
         {
-            socket.NoDelay = true;
+            if (noDelay)
+            {
+                socket.NoDelay = true;
+            }
+
             await socket.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
             return socket;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -82,6 +83,7 @@ public sealed class CheckerRunner
     /// One check: one attempt, plus up to <c>retry</c> more when <paramref name="retry"/> is set. Throws only when
     /// <paramref name="cancellationToken"/> fires.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<CheckOutcome> CheckOnceAsync(bool retry, CancellationToken cancellationToken)
     {
         _attempts = 0;
@@ -112,6 +114,7 @@ public sealed class CheckerRunner
         return new CheckOutcome(result, _timeProvider.GetElapsedTime(_attemptStarted, _attemptEnded), _attempts);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ProbeResult> AttemptAsync(CancellationToken cancellationToken)
     {
         _attempts++;

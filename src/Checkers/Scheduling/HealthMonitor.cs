@@ -394,22 +394,25 @@ public sealed class HealthMonitor : IAsyncDisposable
 
     private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result)
     {
-        var name = $"{loop.Options.Kind}#{checker}";
+        // The common case (nothing changed) runs once per check: it allocates nothing and formats nothing.
         if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
         {
-            if (!result.Success)
+            var level = loop.Options.LogAllFailures == true ? LogLevel.Information : LogLevel.Debug;
+            if (!result.Success && _logger.IsEnabled(level))
             {
                 _logger.Log(
-                    loop.Options.LogAllFailures == true ? LogLevel.Information : LogLevel.Debug,
+                    level,
                     "{Server} {Checker} still failing at {Step}: {Reason}",
                     server.Key,
-                    name,
+                    $"{loop.Options.Kind}#{checker}",
                     result.FailedStep,
                     result.Reason);
             }
 
             return server.State.CheckerHealth(checker);
         }
+
+        var name = $"{loop.Options.Kind}#{checker}";
 
         var current = server.State.CheckerHealth(checker);
         var healthEvent = new HealthEvent(
