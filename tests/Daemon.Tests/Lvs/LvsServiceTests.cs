@@ -90,6 +90,7 @@ public sealed class LvsServiceTests
 
         // A first successful check: the server was in service (unknown) and stays so; nothing to re-plan.
         health.Set(Rs1.HealthKey, Health.Up, previous: Health.Unknown);
+        await WaitFor(() => health.Pending == 0); // taken by the service (a wake, had there been one, comes now)
         health.Set(Rs2.HealthKey, Health.Down);
         await WaitFor(() => !table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key) && service.Passes > passes);
 
@@ -241,6 +242,9 @@ public sealed class LvsServiceTests
         public ChannelReader<HealthEvent> Events => _events.Reader;
 
         public Action? OnStart { get; set; }
+
+        /// <summary>Events published and not yet read by the service.</summary>
+        public int Pending => _events.Reader.Count;
 
         public void Set(RealServerKey server, Health health, Health previous = Health.Up)
         {
