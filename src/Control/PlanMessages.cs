@@ -30,6 +30,9 @@ public enum VrrpChangeKind
 
     /// <summary>The instance's settings changed: it is stopped and started again, so its state is elected afresh.</summary>
     Restart,
+
+    /// <summary>Only addresses, notify scripts or GARP timing changed: applied to the running instance, which keeps its state.</summary>
+    Update,
 }
 
 /// <summary>

@@ -18,7 +18,7 @@ namespace Kad.Daemon.Planning;
 /// </summary>
 internal static class ReloadPlanner
 {
-    /// <summary>One entry per VRRP instance that a reload from <paramref name="current"/> to <paramref name="next"/> adds, removes or restarts.</summary>
+    /// <summary>One entry per VRRP instance that a reload from <paramref name="current"/> to <paramref name="next"/> adds, removes, restarts or updates in place.</summary>
     public static IReadOnlyList<VrrpChange> Vrrp(KeepalivedConfig current, KeepalivedConfig next)
     {
         var running = VrrpOptionsMapper.Units(current);
@@ -45,6 +45,15 @@ internal static class ReloadPlanner
 
             var kept = after[key].Options.Instances.Select(i => i.Instance.Name).ToHashSet(StringComparer.Ordinal);
             changes.AddRange(old.Values.Where(i => !kept.Contains(i.Name)).Select(i => Whole(VrrpChangeKind.Remove, key, i)));
+        }
+
+        foreach (var key in plan.Updated)
+        {
+            // Applied in place: same instances, so each is described against its running self.
+            var old = before[key].Options.Instances.ToDictionary(i => i.Instance.Name, i => i.Instance, StringComparer.Ordinal);
+            changes.AddRange(after[key].Options.Instances
+                .Where(i => old.ContainsKey(i.Instance.Name))
+                .Select(i => Restart(key, old[i.Instance.Name], i.Instance) with { Kind = VrrpChangeKind.Update }));
         }
 
         foreach (var key in plan.Added)

@@ -168,6 +168,20 @@ public sealed class ReloadPlannerTests
     }
 
     [Test]
+    public void Vrrp_OnlyAddressChanged_ReportedAsAnInPlaceUpdate()
+    {
+        var current = Config(Instance("VI_1", 51, 100, "10.0.0.100/24"));
+        var next = Config(Instance("VI_1", 51, 100, "10.0.0.101/24"));
+
+        var changes = ReloadPlanner.Vrrp(current, next);
+
+        Assert.That(changes.Select(c => (c.Kind, c.ToString())), Is.EqualTo(new[]
+        {
+            (VrrpChangeKind.Update, "update instance VI_1 (eth0 vrid 51): +10.0.0.101/24; -10.0.0.100/24"),
+        }));
+    }
+
+    [Test]
     public void Vrrp_SameConfig_NoChanges()
     {
         var config = Config(Instance("VI_1", 51, 100, "10.0.0.100/24"));

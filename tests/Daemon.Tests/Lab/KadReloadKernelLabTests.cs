@@ -75,8 +75,8 @@ public sealed partial class KadReloadKernelLabTests
     {
         Assert.Multiple(() =>
         {
-            Assert.That(Get("a_plan"), Does.Contain("restart instance VI_1 (kdd vrid 51): +10.20.9.2/32; -10.20.9.1/32"));
-            Assert.That(Get("a_plan_json"), Does.Contain("\"kind\": \"Restart\""));
+            Assert.That(Get("a_plan"), Does.Contain("update instance VI_1 (kdd vrid 51): +10.20.9.2/32; -10.20.9.1/32"));
+            Assert.That(Get("a_plan_json"), Does.Contain("\"kind\": \"Update\""));
             Assert.That(Get("a_addresses"), Does.Contain("10.20.9.2/32").And.Not.Contain("10.20.9.1/32"));
         });
     }

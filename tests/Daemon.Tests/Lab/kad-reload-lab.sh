@@ -131,6 +131,8 @@ while [ $n -lt 150 ]; do busybox wget -q -O /dev/null http://10.9.0.5/ 2>/dev/nu
 for n in 1 2 3 4 5; do
   ((printf 'GET / HTTP/1.0\r\n'; sleep 600) | busybox nc 10.9.0.5 80) > /dev/null 2>&1 < /dev/null &
 done
+# All 155 connections counted first: a held one arriving after the snapshot would look like a changed idle destination.
+wait_for 20 "[ \$(ipvsadm -Ln -t 10.9.0.5:80 --stats | awk '\$1 == \"->\" { n += \$3 } END { print n + 0 }') -ge 155 ]"
 wait_for 20 "[ \$(ipvsadm -Ln -t 10.9.0.5:80 | awk '\$1 == \"->\" && \$5 > 0' | wc -l) -ge 5 ]"
 section b_before_stats 'ipvsadm -Ln -t 10.9.0.5:80 --stats'
 section b_before 'ipvsadm -Ln -t 10.9.0.5:80'
