@@ -34,7 +34,7 @@ internal static class ReloadPlanner
 
         foreach (var key in plan.Changed)
         {
-            var old = before[key].Options.Instances.ToDictionary(i => i.Instance.Name, i => i.Instance, StringComparer.Ordinal);
+            var old = InstancesByName(before[key]);
             foreach (var settings in after[key].Options.Instances)
             {
                 var instance = settings.Instance;
@@ -50,7 +50,7 @@ internal static class ReloadPlanner
         foreach (var key in plan.Updated)
         {
             // Applied in place: same instances, so each is described against its running self.
-            var old = before[key].Options.Instances.ToDictionary(i => i.Instance.Name, i => i.Instance, StringComparer.Ordinal);
+            var old = InstancesByName(before[key]);
             changes.AddRange(after[key].Options.Instances
                 .Where(i => old.ContainsKey(i.Instance.Name))
                 .Select(i => Restart(key, old[i.Instance.Name], i.Instance) with { Kind = VrrpChangeKind.Update }));
@@ -160,6 +160,9 @@ internal static class ReloadPlanner
             kind == VrrpChangeKind.Remove ? addresses : [],
             []);
     }
+
+    private static Dictionary<string, Kad.Vrrp.Engine.VrrpInstanceOptions> InstancesByName(VrrpUnit unit) =>
+        unit.Options.Instances.ToDictionary(i => i.Instance.Name, i => i.Instance, StringComparer.Ordinal);
 
     private static VrrpChange Restart(string unit, Kad.Vrrp.Engine.VrrpInstanceOptions was, Kad.Vrrp.Engine.VrrpInstanceOptions now)
     {
