@@ -21,6 +21,14 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     private readonly ILogger _logger = loggers.CreateLogger<VrrpHalf>();
     private readonly Dictionary<string, RunningUnit> _running = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+
+    // Serialises reloads with the start that vrrp_startup_delay defers, so a reload during the delay cannot start
+    // the same units a second time.
+    private readonly SemaphoreSlim _applyGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private KeepalivedConfig? _delayedConfig;
+    private DateTimeOffset _delayedUntil;
+    private Task _delayedStart = Task.CompletedTask;
     private RtnetlinkClient? _client;
     private RtnetlinkLinkStateSource? _links;
     private IVirtualAddressPort? _addresses;
@@ -37,8 +45,13 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         if (config.Global.VrrpStartupDelay is { } delay && delay > TimeSpan.Zero)
         {
             // keepalived's vrrp_startup_delay: give the network time to settle after boot before any instance runs.
+            // Only the instances wait: the daemon (checkers, IPVS, READY=1, the status socket) starts now, as
+            // keepalived's does — a long delay must not hold up the other half or run into systemd's start timeout.
             LogStartupDelay(delay.TotalSeconds);
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
+            _delayedConfig = config;
+            _delayedUntil = time.GetUtcNow() + delay;
+            _delayedStart = StartAfterDelayAsync(delay);
+            return;
         }
 
         foreach (var unit in VrrpOptionsMapper.Units(config))
@@ -47,9 +60,68 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         }
     }
 
+    private async Task StartAfterDelayAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time, _stopping.Token).ConfigureAwait(false);
+            await _applyGate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            // The configuration of the latest reload, if one came during the delay.
+            var config = _delayedConfig!;
+            _delayedConfig = null;
+            foreach (var unit in VrrpOptionsMapper.Units(config))
+            {
+                try
+                {
+                    await StartUnitAsync(unit, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Nothing waits on this start any more, so a unit that cannot start is logged, not thrown.
+                    LogDelayedStartFailed(unit.Key, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
     public async Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
     {
+        await _applyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ApplyUnderGateAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _applyGate.Release();
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ApplyUnderGateAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+    {
         WarnUnsupported(config);
+        if (_delayedConfig is not null)
+        {
+            _delayedConfig = config;
+            return [string.Create(CultureInfo.InvariantCulture, $"VRRP: vrrp_startup_delay runs until {_delayedUntil:u}; the instances of this configuration start then")];
+        }
+
         var wanted = VrrpOptionsMapper.Units(config);
         List<VrrpUnit> running;
         lock (_gate)
@@ -85,6 +157,8 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _delayedStart.ConfigureAwait(false);
         List<string> keys;
         lock (_gate)
         {
@@ -105,10 +179,13 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     /// <summary>Releases the netlink sockets if the host is torn down without a stop (a failed start).</summary>
     public void Dispose()
     {
+        _stopping.Cancel();
         _links?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _links = null;
         _client?.Dispose();
         _client = null;
+        _stopping.Dispose();
+        _applyGate.Dispose();
     }
 
     public void AddStatus(StatusParts parts)
@@ -118,6 +195,11 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         lock (_gate)
         {
             units = [.. _running.Values];
+        }
+
+        if (_delayedConfig is not null)
+        {
+            parts.StatsLines.Add(string.Create(CultureInfo.InvariantCulture, $"VRRP: vrrp_startup_delay, instances start at {_delayedUntil:u}"));
         }
 
         foreach (var unit in units)
@@ -261,6 +343,9 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP: vrrp_startup_delay, instances start in {Seconds} s")]
     private partial void LogStartupDelay(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "VRRP {Unit} could not start after vrrp_startup_delay: {Error}")]
+    private partial void LogDelayedStartFailed(string unit, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} started")]
     private partial void LogStarted(string unit);
