@@ -218,13 +218,19 @@ public partial class KeepalivedInteropTests
     {
         public string Output => Process.Output;
 
-        /// <summary>Signals the VRRP child (pid from <c>-r</c>), then the parent with the same signal.</summary>
-        public void SignalVrrp(int signal)
+        /// <summary>The VRRP child's pid, from the <c>-r</c> file keepalived writes once the child runs.</summary>
+        public int VrrpPid()
         {
             var pidFile = Path.Combine(Directory, "vrrp.pid");
             Assert.That(WaitUntil(() => File.Exists(pidFile), TimeSpan.FromSeconds(5)), Is.True, "keepalived wrote its VRRP pid");
-            var pid = File.ReadAllText(pidFile).Trim();
-            ProcessRunner.Run("kill", [$"-{signal}", pid], TimeSpan.FromSeconds(5));
+            return int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>Signals the VRRP child (pid from <c>-r</c>), then the parent with the same signal.</summary>
+        public void SignalVrrp(int signal)
+        {
+            var pid = VrrpPid();
+            ProcessRunner.Run("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
             if (signal == 9)
             {
                 Process.Signal(9);

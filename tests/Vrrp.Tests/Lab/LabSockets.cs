@@ -136,6 +136,38 @@ internal sealed class FrameSniffer : IDisposable
     public bool WaitFor(Func<byte[], bool> predicate, TimeSpan timeout) =>
         KeepalivedInteropTests.WaitUntil(() => Frames.Any(predicate), timeout);
 
+    /// <summary>
+    /// Blocks until a frame matching <paramref name="predicate"/> arrives after this call and returns its Stopwatch
+    /// timestamp (null on timeout). Woken by the receive thread itself, not by polling, so the caller can act within
+    /// microseconds of the frame.
+    /// </summary>
+    public long? WaitForNext(Func<byte[], bool> predicate, TimeSpan timeout)
+    {
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        lock (_frames)
+        {
+            var seen = _frames.Count;
+            while (true)
+            {
+                for (; seen < _frames.Count; seen++)
+                {
+                    if (predicate(_frames[seen]))
+                    {
+                        return _times[seen];
+                    }
+                }
+
+                var left = deadline - System.Diagnostics.Stopwatch.GetTimestamp();
+                if (left <= 0)
+                {
+                    return null;
+                }
+
+                Monitor.Wait(_frames, TimeSpan.FromSeconds((double)left / System.Diagnostics.Stopwatch.Frequency));
+            }
+        }
+    }
+
     /// <summary>Ethernet II, ARP request, sender IP = target IP = <paramref name="address"/>.</summary>
     public static bool IsGratuitousArp(byte[] frame, IPAddress address)
     {
@@ -164,6 +196,7 @@ internal sealed class FrameSniffer : IDisposable
                 {
                     _frames.Add(buffer[..length]);
                     _times.Add(at);
+                    Monitor.PulseAll(_frames);
                 }
             }
             catch (SocketException)
