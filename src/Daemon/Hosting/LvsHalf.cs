@@ -85,6 +85,7 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         }
 
         var status = _service.GetStatus();
+        var live = ReadLiveCounters();
         foreach (var server in status.VirtualServers)
         {
             parts.VirtualServers.Add(new VirtualServerStatus(
@@ -93,23 +94,60 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
                 "-",
                 server.Services.Count > 0,
                 server.QuorumUp ?? true,
-                [.. server.RealServers.Select(r => new RealServerStatus(
-                    r.Endpoint,
-                    r.Health.ToString(),
-                    r.Weight,
-                    r.KernelWeight is { } w ? (int)w : null,
-                    null,
-                    null,
-                    null,
-                    r.ActiveConnections,
-                    0,
-                    0,
-                    0,
-                    0))]));
+                [.. server.RealServers.Select(r =>
+                {
+                    // Counters summed over every service the virtual server stands for (several for a group).
+                    var counters = server.Services
+                        .Select(service => live?.GetValueOrDefault((service, r.Endpoint)))
+                        .OfType<IpvsDestinationStatus>()
+                        .ToList();
+                    var inKernel = counters.Count > 0;
+                    return new RealServerStatus(
+                        r.Endpoint,
+                        r.Health.ToString(),
+                        r.Weight,
+                        inKernel ? (int)counters[0].Destination.Weight : r.KernelWeight is { } w ? (int)w : null,
+                        null,
+                        null,
+                        null,
+                        inKernel ? counters.Sum(c => (long)c.ActiveConnections) : r.ActiveConnections,
+                        counters.Sum(c => (long)c.InactiveConnections),
+                        counters.Sum(c => (long)c.Stats.ConnectionsPerSecond),
+                        counters.Sum(c => (long)c.Stats.InBytesPerSecond),
+                        counters.Sum(c => (long)c.Stats.OutBytesPerSecond));
+                })]));
         }
 
         parts.StatsLines.Add(string.Create(CultureInfo.InvariantCulture,
             $"LVS reconciler: passes {status.Passes}, operations {status.TotalOperations}, failures {status.TotalFailures}, last pass {status.LastReconcile:u}"));
+    }
+
+    /// <summary>
+    /// Connection counts and rates as the kernel has them now, by (service, destination) text, from a dump on a socket
+    /// of its own (the reconciler's socket is not shared across threads); null if IPVS cannot be read, and the
+    /// status then shows the reconciler's last view without rates.
+    /// </summary>
+    private Dictionary<(string Service, string Endpoint), IpvsDestinationStatus>? ReadLiveCounters()
+    {
+        try
+        {
+            using var client = IpvsClient.Open();
+            var counters = new Dictionary<(string, string), IpvsDestinationStatus>();
+            foreach (var (service, destinations) in client.GetTable())
+            {
+                var key = service.Service.Key.ToString();
+                foreach (var destination in destinations)
+                {
+                    counters[(key, destination.Destination.ToString())] = destination;
+                }
+            }
+
+            return counters;
+        }
+        catch (Exception ex) when (ex is Kad.Netlink.Protocol.NetlinkException or System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
     }
 
     private async Task StartServiceAsync(KeepalivedConfig config, CancellationToken cancellationToken)

@@ -35,6 +35,7 @@ public sealed partial class LvsTrafficKernelLabTests
     [TestCase("listeners_restarted_destinations_restored")]
     [TestCase("dr_traffic_restored_to_every_server")]
     [TestCase("nat_traffic_restored_to_every_server")]
+    [TestCase("status_shows_kernel_connection_counts")]
     [TestCase("kad_stopped_removes_its_services")]
     public void TrafficCase_InGuest_Passes(string name)
     {

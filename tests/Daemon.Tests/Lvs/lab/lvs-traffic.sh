@@ -196,6 +196,29 @@ fi
 check_answers dr_traffic_restored_to_every_server dcli http://10.40.0.100/ "web1 web2"
 check_answers nat_traffic_restored_to_every_server ncli http://10.42.0.100/ "web1 web2"
 
+# Status shows each real server's connections as the kernel counts them (ActiveConn + InActConn of ipvsadm -Ln). No
+# traffic runs now, so counts can only fall (entries expiring): the status figure must lie between a table read
+# after it and one before it.
+kernel_conns() { table | awk -v svc="$NAT" -v dst="$1" '/^[A-Z]/ { in_svc = (index($0, svc " ") == 1) } in_svc && $1 == "->" && $2 == dst { print $5 + $6 }'; }
+status_conns() {
+  ip netns exec dir dotnet-kad status --json --socket /run/kad-dir.sock | awk -v ep="\"$1\"" '
+    /"address":/ { cur = (index($0, ep) > 0) }
+    cur && /"activeConnections":/ { gsub(/[^0-9]/, "", $2); a = $2 }
+    cur && /"inactiveConnections":/ { gsub(/[^0-9]/, "", $2); i = $2 }
+    END { print a + i }'
+}
+conns_ok=1; conns_seen=
+for rs in 10.41.0.21:8080 10.41.0.22:8080; do
+  before=$(kernel_conns "$rs"); shown=$(status_conns "$rs"); after=$(kernel_conns "$rs")
+  conns_seen="$conns_seen $rs kernel $before..$after status $shown;"
+  { [ -n "$before" ] && [ -n "$shown" ] && [ "$before" -gt 0 ] && [ "$shown" -le "$before" ] && [ "$shown" -ge "$after" ]; } || conns_ok=0
+done
+if [ "$conns_ok" = 1 ]; then
+  pass status_shows_kernel_connection_counts "$conns_seen"
+else
+  fail status_shows_kernel_connection_counts "$conns_seen table: $(table | tr '\n' '|')"
+fi
+
 kill "$kad_pid"
 if wait_cs 20 "! kill -0 $kad_pid" > /dev/null && ! table | grep -q '10\.4[02]\.0\.100'; then
   pass kad_stopped_removes_its_services
