@@ -22,6 +22,7 @@ internal static class ConfigBinder
         var global = new GlobalDefinitions { Location = SourceLocation.None };
         SslSettings? ssl = null;
         var scripts = new List<VrrpScript>();
+        var trackFiles = new List<VrrpTrackFile>();
         var syncGroups = new List<VrrpSyncGroup>();
         var instances = new List<VrrpInstance>();
         var serverGroups = new List<VirtualServerGroup>();
@@ -38,6 +39,9 @@ internal static class ConfigBinder
                     break;
                 case "vrrp_script" when Name(node, c) is { } name:
                     scripts.Add(Apply(new VrrpScript(name) { Location = node.Location }, node, Script, c));
+                    break;
+                case "track_file" when Name(node, c) is { } name:
+                    trackFiles.Add(Apply(new VrrpTrackFile(name) { Location = node.Location }, node, TrackFileTable, c));
                     break;
                 case "vrrp_sync_group" when Name(node, c) is { } name:
                     syncGroups.Add(Apply(new VrrpSyncGroup(name) { Location = node.Location }, node, SyncGroup, c));
@@ -59,6 +63,7 @@ internal static class ConfigBinder
             Global = global,
             Ssl = ssl,
             VrrpScripts = [.. scripts],
+            TrackFiles = [.. trackFiles],
             VrrpSyncGroups = [.. syncGroups],
             VrrpInstances = [.. instances],
             VirtualServerGroups = [.. serverGroups],
@@ -69,12 +74,13 @@ internal static class ConfigBinder
     /// <summary>Every keyword path the binder handles ("vrrp_instance/priority"), for the schema test.</summary>
     public static IEnumerable<string> HandledPaths()
     {
-        string[] top = ["global_defs", "SSL", "vrrp_script", "vrrp_sync_group", "vrrp_instance", "virtual_server_group", "virtual_server"];
+        string[] top = ["global_defs", "SSL", "vrrp_script", "track_file", "vrrp_sync_group", "vrrp_instance", "virtual_server_group", "virtual_server"];
         IEnumerable<string> Under<T>(string prefix, Dictionary<string, Handler<T>> table) => table.Keys.Select(k => prefix + "/" + k);
         var paths = top
             .Concat(Under("global_defs", GlobalDefs))
             .Concat(Under("SSL", Ssl))
             .Concat(Under("vrrp_script", Script))
+            .Concat(Under("track_file", TrackFileTable))
             .Concat(Under("vrrp_sync_group", SyncGroup))
             .Concat(Under("vrrp_instance", Instance))
             .Concat(Under("vrrp_instance/authentication", Authentication))
@@ -330,6 +336,40 @@ internal static class ConfigBinder
         ["init_fail"] = (s, n, c) => s with { InitFail = c.Flag(n) },
     };
 
+    // ---------------------------------------------------------------- track_file
+
+    private static readonly Dictionary<string, Handler<VrrpTrackFile>> TrackFileTable = new(StringComparer.Ordinal)
+    {
+        ["file"] = (f, n, c) => f with { File = c.String(n, "a file") ?? f.File },
+        ["weight"] = (f, n, c) =>
+        {
+            c.AtMost(n, 3);
+            var weight = c.Word(n, 1, "a weight") is { } w ? c.ParseInt(n, w, -2147483647, 2147483647) : null;
+            var reverse = n.Words.Length > 2 && ReverseWord(n, 2, c);
+            return weight is null ? f : f with { Weight = weight, WeightReverse = reverse };
+        },
+        ["init_file"] = (f, n, c) =>
+        {
+            // init_file [VALUE] [overwrite]: VALUE defaults to 0.
+            c.AtMost(n, 3);
+            long value = 0;
+            var overwrite = false;
+            foreach (var word in n.Words.Skip(1))
+            {
+                if (word == "overwrite")
+                {
+                    overwrite = true;
+                }
+                else if (c.ParseInt(n, word, int.MinValue, int.MaxValue) is { } parsed)
+                {
+                    value = parsed;
+                }
+            }
+
+            return f with { InitValue = value, InitOverwrite = overwrite };
+        },
+    };
+
     private static bool ReverseWord(ConfigNode n, int index, BindContext c)
     {
         if (n.Words[index] == "reverse")
@@ -348,6 +388,7 @@ internal static class ConfigBinder
         ["group"] = (g, n, c) => g with { Members = g.Members.AddRange(n.Children.SelectMany(line => line.Words.Select(w => new NameReference(w) { Location = line.Location }))) },
         ["track_interface"] = (g, n, c) => g with { TrackInterfaces = g.TrackInterfaces.AddRange(TrackInterfaces(n, c)) },
         ["track_script"] = (g, n, c) => g with { TrackScripts = g.TrackScripts.AddRange(TrackScripts(n, c)) },
+        ["track_file"] = (g, n, c) => g with { TrackFiles = g.TrackFiles.AddRange(TrackFiles(n, c)) },
         ["sync_group_tracking_weight"] = (g, n, c) => g with { SyncGroupTrackingWeight = c.Flag(n) },
     });
 
@@ -371,6 +412,15 @@ internal static class ConfigBinder
         {
             var clause = c.WeightClause(line, 1, -253, 253);
             yield return new TrackedScript(line.Words[0]) { Location = line.Location, Weight = clause?.Weight, Reverse = clause?.Reverse };
+        }
+    }
+
+    private static IEnumerable<TrackedFile> TrackFiles(ConfigNode block, BindContext c)
+    {
+        foreach (var line in block.Children)
+        {
+            var clause = c.WeightClause(line, 1, -254, 254);
+            yield return new TrackedFile(line.Words[0]) { Location = line.Location, Weight = clause?.Weight, Reverse = clause?.Reverse };
         }
     }
 
@@ -434,6 +484,7 @@ internal static class ConfigBinder
         ["virtual_ipaddress_excluded"] = (v, n, c) => v with { ExcludedVirtualAddresses = v.ExcludedVirtualAddresses.AddRange(VirtualAddresses(n, c)) },
         ["track_interface"] = (v, n, c) => v with { TrackInterfaces = v.TrackInterfaces.AddRange(TrackInterfaces(n, c)) },
         ["track_script"] = (v, n, c) => v with { TrackScripts = v.TrackScripts.AddRange(TrackScripts(n, c)) },
+        ["track_file"] = (v, n, c) => v with { TrackFiles = v.TrackFiles.AddRange(TrackFiles(n, c)) },
         ["notify_deleted"] = (v, n, c) => v with { Notify = v.Notify with { ReportDeleted = true, Deleted = n.Words.Length > 1 ? c.Script(n, true) : null } },
         ["notify_master_rx_lower_pri"] = (v, n, c) => v with { Notify = v.Notify with { MasterRxLowerPriority = c.Script(n, true) ?? v.Notify.MasterRxLowerPriority } },
         ["lower_prio_no_advert"] = (v, n, c) => v with { LowerPriorityNoAdvert = c.Bool(n) ?? v.LowerPriorityNoAdvert },

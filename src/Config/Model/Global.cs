@@ -162,6 +162,8 @@ public sealed record KeepalivedConfig
 
     public EquatableArray<VrrpScript> VrrpScripts { get; init; } = [];
 
+    public EquatableArray<VrrpTrackFile> TrackFiles { get; init; } = [];
+
     public EquatableArray<VrrpSyncGroup> VrrpSyncGroups { get; init; } = [];
 
     public EquatableArray<VrrpInstance> VrrpInstances { get; init; } = [];

@@ -92,6 +92,38 @@ public sealed record TrackedScript(string Name) : ConfigElement
     public bool? Reverse { get; init; }
 }
 
+/// <summary>One line of an instance's or sync group's <c>track_file</c>: <c>NAME [weight W [reverse|noreverse]]</c>.</summary>
+public sealed record TrackedFile(string Name) : ConfigElement
+{
+    /// <summary>Null: the track_file's own weight.</summary>
+    public int? Weight { get; init; }
+
+    /// <summary>Null: the track_file's own reverse.</summary>
+    public bool? Reverse { get; init; }
+}
+
+/// <summary>
+/// <c>track_file NAME { ... }</c> (<c>vrrp_track_file</c> is keepalived's older spelling): a file holding a number that
+/// tracking instances follow.
+/// </summary>
+public sealed record VrrpTrackFile(string Name) : ConfigElement
+{
+    /// <summary><c>file</c>: the path read.</summary>
+    public string? File { get; init; }
+
+    /// <summary><c>weight</c> (default 1): the value read is multiplied by it; 0 means a non-zero value is a fault.</summary>
+    public int? Weight { get; init; }
+
+    /// <summary><c>weight W reverse</c>.</summary>
+    public bool WeightReverse { get; init; }
+
+    /// <summary><c>init_file [VALUE]</c>: the value written at start when the file does not exist (null: no init_file).</summary>
+    public long? InitValue { get; init; }
+
+    /// <summary><c>init_file … overwrite</c>: write <see cref="InitValue"/> at start even over an existing file.</summary>
+    public bool InitOverwrite { get; init; }
+}
+
 /// <summary>Notify scripts of an instance or sync group.</summary>
 public sealed record VrrpNotifyScripts
 {
@@ -157,6 +189,8 @@ public sealed record VrrpSyncGroup(string Name) : ConfigElement
     public EquatableArray<TrackedInterface> TrackInterfaces { get; init; } = [];
 
     public EquatableArray<TrackedScript> TrackScripts { get; init; } = [];
+
+    public EquatableArray<TrackedFile> TrackFiles { get; init; } = [];
 
     public VrrpNotifyScripts Notify { get; init; } = new();
 
@@ -228,6 +262,8 @@ public sealed record VrrpInstance(string Name) : ConfigElement
     public EquatableArray<TrackedInterface> TrackInterfaces { get; init; } = [];
 
     public EquatableArray<TrackedScript> TrackScripts { get; init; } = [];
+
+    public EquatableArray<TrackedFile> TrackFiles { get; init; } = [];
 
     public VrrpNotifyScripts Notify { get; init; } = new();
 

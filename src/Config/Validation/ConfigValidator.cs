@@ -33,6 +33,7 @@ internal static class ConfigValidator
             ValidateInstance(instance, config.Global, scripts, d);
         }
 
+        ValidateTrackFiles(config, d);
         ValidateVirtualRouterIds(config, d);
         ValidateScriptSecurity(config, d);
         ValidateSyncGroups(config, scripts, instances, d);
@@ -221,6 +222,28 @@ internal static class ConfigValidator
         foreach (var track in v.TrackScripts.Where(t => !scripts.Contains(t.Name)))
         {
             d.Error(DiagnosticCodes.Reference, track.Location, $"{where}: track_script '{track.Name}' is not a defined vrrp_script");
+        }
+    }
+
+    /// <summary>
+    /// track_file blocks need a <c>file</c>; instances and sync groups may only name defined ones. (keepalived 2.2.7's
+    /// <c>-t</c> does not return on a reference to an undefined track_file; kad reports it like an undefined
+    /// track_script, which keepalived -t refuses.)
+    /// </summary>
+    private static void ValidateTrackFiles(KeepalivedConfig config, DiagnosticBag d)
+    {
+        RequireUniqueNames(config.TrackFiles, f => f.Name, "track_file", d);
+        foreach (var file in config.TrackFiles.Where(f => f.File is null))
+        {
+            d.Error(DiagnosticCodes.Semantic, file.Location, $"track_file {file.Name}: 'file' must be set");
+        }
+
+        var defined = config.TrackFiles.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var references = config.VrrpInstances.SelectMany(i => i.TrackFiles.Select(t => (Where: $"vrrp_instance {i.Name}", Track: t)))
+            .Concat(config.VrrpSyncGroups.SelectMany(g => g.TrackFiles.Select(t => (Where: $"vrrp_sync_group {g.Name}", Track: t))));
+        foreach (var (where, track) in references.Where(r => !defined.Contains(r.Track.Name)))
+        {
+            d.Error(DiagnosticCodes.Reference, track.Location, $"{where}: track_file '{track.Name}' is not a defined track_file");
         }
     }
 

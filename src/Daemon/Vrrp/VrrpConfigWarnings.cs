@@ -33,12 +33,14 @@ internal static class VrrpConfigWarnings
         }
 
         var instances = config.VrrpInstances.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var fileWeights = config.TrackFiles.GroupBy(f => f.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Weight ?? 1, StringComparer.Ordinal);
         foreach (var group in config.VrrpSyncGroups)
         {
             var where = $"vrrp_sync_group {group.Name}: ";
             NotifyWarnings(group.Notify, w => Warn(group.Location, where + w));
             var weighted = group.Members.Select(m => instances.GetValueOrDefault(m.Name)).Any(i => i is not null
-                && (i.TrackInterfaces.Any(t => t.Weight is not null and not 0) || i.TrackScripts.Any(t => t.Weight is not null and not 0)));
+                && (i.TrackInterfaces.Any(t => t.Weight is not null and not 0) || i.TrackScripts.Any(t => t.Weight is not null and not 0)
+                    || i.TrackFiles.Any(t => (t.Weight ?? fileWeights.GetValueOrDefault(t.Name, 1)) != 0)));
             if (weighted && !group.SyncGroupTrackingWeight)
             {
                 Warn(group.Location, where + "members track with weights: kad applies them (as keepalived does only with sync_group_tracking_weight)");

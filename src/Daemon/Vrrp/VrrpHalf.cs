@@ -42,6 +42,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         _links = new RtnetlinkLinkStateSource(loggers.CreateLogger<RtnetlinkLinkStateSource>());
         _links.Start();
         WarnUnsupported(config);
+        InitTrackFiles(config, atStart: true);
         if (config.Global.VrrpStartupDelay is { } delay && delay > TimeSpan.Zero)
         {
             // keepalived's vrrp_startup_delay: give the network time to settle after boot before any instance runs.
@@ -116,6 +117,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     private async Task<IReadOnlyList<string>> ApplyUnderGateAsync(KeepalivedConfig config, CancellationToken cancellationToken)
     {
         WarnUnsupported(config);
+        InitTrackFiles(config, atStart: false);
         if (_delayedConfig is not null)
         {
             _delayedConfig = config;
@@ -325,6 +327,29 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         LogStopped(key);
     }
 
+    /// <summary>
+    /// keepalived's <c>init_file [VALUE] [overwrite]</c>: write VALUE to a track_file that does not exist, or at start
+    /// over an existing one with <c>overwrite</c>. A reload only creates missing files: overwriting the value an
+    /// operator has since written, just because the configuration was reloaded, would undo their change.
+    /// </summary>
+    internal void InitTrackFiles(KeepalivedConfig config, bool atStart)
+    {
+        foreach (var file in config.TrackFiles.Where(f => f is { InitValue: not null, File: not null }))
+        {
+            try
+            {
+                if ((file.InitOverwrite && atStart) || !File.Exists(file.File))
+                {
+                    File.WriteAllText(file.File!, string.Create(CultureInfo.InvariantCulture, $"{file.InitValue}\n"));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogTrackFileInitFailed(file.Name, file.File!, ex.Message);
+            }
+        }
+    }
+
     private void WarnUnsupported(KeepalivedConfig config)
     {
         foreach (var warning in VrrpConfigWarnings.Collect(config))
@@ -346,6 +371,9 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
 
     [LoggerMessage(Level = LogLevel.Error, Message = "VRRP {Unit} could not start after vrrp_startup_delay: {Error}")]
     private partial void LogDelayedStartFailed(string unit, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "track_file {Name}: init_file could not write {Path}: {Error}")]
+    private partial void LogTrackFileInitFailed(string name, string path, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} started")]
     private partial void LogStarted(string unit);

@@ -17,7 +17,7 @@ namespace Kad.Daemon.Vrrp;
 internal sealed record VrrpUnit(string Key, VrrpEngineOptions Options, IReadOnlyDictionary<string, NotifyScripts> Notify, VrrpUnitSource Source);
 
 /// <summary>What a unit was built from; two units with equal sources run identically.</summary>
-internal sealed record VrrpUnitSource(EquatableArray<ModelInstance> Instances, VrrpSyncGroup? Group, EquatableArray<ModelScript> Scripts, VrrpGlobalDefaults Globals)
+internal sealed record VrrpUnitSource(EquatableArray<ModelInstance> Instances, VrrpSyncGroup? Group, EquatableArray<ModelScript> Scripts, VrrpGlobalDefaults Globals, EquatableArray<VrrpTrackFile> TrackFiles = default)
 {
     /// <summary>
     /// The source without what a reload can apply to running instances (virtual addresses, notify scripts, GARP
@@ -103,9 +103,14 @@ internal static class VrrpOptionsMapper
             .ToHashSet(StringComparer.Ordinal);
         EquatableArray<ModelScript> scripts = [.. config.VrrpScripts.Where(s => scriptNames.Contains(s.Name))];
         var scriptsByName = scripts.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var fileNames = instances.SelectMany(i => i.TrackFiles.Select(t => t.Name))
+            .Concat(group?.TrackFiles.Select(t => t.Name) ?? [])
+            .ToHashSet(StringComparer.Ordinal);
+        EquatableArray<VrrpTrackFile> files = [.. config.TrackFiles.Where(f => fileNames.Contains(f.Name))];
+        var filesByName = files.ToDictionary(f => f.Name, StringComparer.Ordinal);
         var options = new VrrpEngineOptions
         {
-            Instances = [.. instances.Select(i => new VrrpInstanceSettings(Instance(i, config.Global), Tracking(i, group, scriptsByName)))],
+            Instances = [.. instances.Select(i => new VrrpInstanceSettings(Instance(i, config.Global), Tracking(i, group, scriptsByName, filesByName)))],
             SyncGroups = group is null
                 ? new Dictionary<string, IReadOnlyList<string>>()
                 : new Dictionary<string, IReadOnlyList<string>> { [group.Name] = [.. instances.Select(i => i.Name)] },
@@ -122,7 +127,7 @@ internal static class VrrpOptionsMapper
             notify[group.Name] = Notify(group.Notify);
         }
 
-        return new VrrpUnit(key, options, notify, new VrrpUnitSource(instances, group, scripts, globals));
+        return new VrrpUnit(key, options, notify, new VrrpUnitSource(instances, group, scripts, globals, files));
     }
 
     /// <summary>One instance with keepalived's defaults for everything left unset (instance, then global_defs, then built-in).</summary>
@@ -197,8 +202,13 @@ internal static class VrrpOptionsMapper
         _ => Kad.Vrrp.Packets.VrrpAuthType.None,
     };
 
-    private static VrrpTrackingOptions Tracking(ModelInstance instance, VrrpSyncGroup? group, Dictionary<string, ModelScript> scripts)
+    private static VrrpTrackingOptions Tracking(ModelInstance instance, VrrpSyncGroup? group, Dictionary<string, ModelScript> scripts, Dictionary<string, VrrpTrackFile> files)
     {
+        // keepalived: a track_file's weight defaults to 1; a weight on the tracking line overrides the block's.
+        var trackedFiles = instance.TrackFiles.Concat(group?.TrackFiles ?? [])
+            .Where(t => files.TryGetValue(t.Name, out var f) && f.File is not null)
+            .Select(t => new TrackedFileOptions(t.Name, files[t.Name].File!, t.Weight ?? files[t.Name].Weight ?? 1, t.Reverse ?? files[t.Name].WeightReverse))
+            .ToList();
         var interfaces = instance.TrackInterfaces.Concat(group?.TrackInterfaces ?? [])
             .Select(t => new TrackedInterfaceOptions(t.Name, t.Weight ?? 0, t.Reverse))
             .ToList();
@@ -206,7 +216,7 @@ internal static class VrrpOptionsMapper
             .Where(t => scripts.TryGetValue(t.Name, out var s) && s.Script is not null)
             .Select(t => new TrackedScriptOptions(t.Name, t.Weight, t.Reverse ?? scripts[t.Name].WeightReverse))
             .ToList();
-        return new VrrpTrackingOptions { Interfaces = interfaces, Scripts = tracked, DontTrackPrimary = instance.DontTrackPrimary };
+        return new VrrpTrackingOptions { Interfaces = interfaces, Scripts = tracked, Files = trackedFiles, DontTrackPrimary = instance.DontTrackPrimary };
     }
 
     private static VrrpScriptSettings Script(ModelScript script) => new(

@@ -601,4 +601,65 @@ public class BinderTests
         var last = r.Config.VrrpInstances[^1];
         Assert.That((last.Name, last.Interface, last.VirtualRouterId, last.VirtualAddresses[0].Address.ToString()), Is.EqualTo(("vrrp4.3.31.254", "bond3.31", (int?)254, "10.3.31.254")));
     }
+
+    [Test]
+    public void TrackFile_BlockAndReferences_BoundWithKeepalivedMeaning()
+    {
+        var r = Load("""
+            vrrp_track_file tf1 {
+                file "/run/kad/tf1"
+                weight -5 reverse
+                init_file 7 overwrite
+            }
+            track_file tf2 {
+                file /run/kad/tf2
+                init_file
+            }
+            vrrp_sync_group G {
+                group {
+                    VI_1
+                }
+                track_file {
+                    tf2 weight 0
+                }
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                virtual_ipaddress {
+                    10.0.0.1
+                }
+                track_file {
+                    tf1
+                    tf2 weight 254 noreverse
+                }
+            }
+            """);
+
+        Assert.That(r.Errors, Is.Empty);
+        var config = r.Config;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(config.TrackFiles.Select(f => (f.Name, f.File, f.Weight, f.WeightReverse, f.InitValue, f.InitOverwrite)), Is.EqualTo(new[]
+            {
+                ("tf1", (string?)"/run/kad/tf1", (int?)-5, true, (long?)7, true),
+                ("tf2", "/run/kad/tf2", null, false, 0, false),
+            }));
+            Assert.That(config.VrrpInstances[0].TrackFiles, Is.EqualTo(new[]
+            {
+                new TrackedFile("tf1") { Location = config.VrrpInstances[0].TrackFiles[0].Location },
+                new TrackedFile("tf2") { Location = config.VrrpInstances[0].TrackFiles[1].Location, Weight = 254, Reverse = false },
+            }));
+            Assert.That(config.VrrpInstances[0].TrackFiles[1].Location.Line, Is.EqualTo(26));
+            Assert.That(config.VrrpSyncGroups[0].TrackFiles.Single().Weight, Is.Zero);
+        }
+    }
+
+    [Test]
+    public void TrackFile_ReferenceWeightOutOfRange_IsAnError()
+    {
+        var r = Load("track_file tf {\n file /run/tf\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n track_file {\n tf weight 255\n }\n}\n");
+
+        Assert.That(r.ErrorFindings().Select(f => f.Line), Is.EqualTo(new[] { 11 }));
+    }
 }

@@ -34,7 +34,7 @@ public class KeywordSchemaTests
         {
             Assert.That(vs["lb_algo"].CanonicalName, Is.EqualTo("lvs_sched"));
             Assert.That(vs["lb_algo"].Support, Is.EqualTo(KeywordSupport.Modelled));
-            Assert.That(Schema.TopLevel["vrrp_track_file"].Support, Is.EqualTo(KeywordSupport.Ignored));
+            Assert.That(Schema.TopLevel["vrrp_track_file"].Support, Is.EqualTo(KeywordSupport.Modelled));
         });
     }
 

@@ -140,6 +140,20 @@ public class ValidatorTests
     }
 
     [Test]
+    public void TrackFile_MustNameADefinedTrackFile()
+    {
+        var r = Load("track_file tf {\n file /run/tf\n}\n" + Instance("A", 1, " track_file {\n tf\n nope\n }\n"));
+
+        Assert.That(r.ErrorFindings(), Is.EqualTo(new[] { (DiagnosticCodes.Reference, 12) }));
+    }
+
+    [Test]
+    public void TrackFile_WithoutFile_IsAnError()
+    {
+        Assert.That(Findings("track_file tf {\n weight 2\n}\n"), Is.EqualTo(new[] { (DiagnosticCodes.Semantic, DiagnosticSeverity.Error) }));
+    }
+
+    [Test]
     public void VrrpScript_WithoutScript_IsAnError()
     {
         Assert.That(Findings("vrrp_script chk {\n interval 2\n}\n"), Is.EqualTo(new[] { (DiagnosticCodes.Semantic, DiagnosticSeverity.Error) }));

@@ -216,4 +216,120 @@ public class VrrpKeywordActionTests
             Assert.That(withOption, Is.Empty);
         }
     }
+
+    [Test]
+    public void TrackFile_InstanceAndGroupLines_ReachTheEngineWithKeepalivedWeights()
+    {
+        var units = VrrpOptionsMapper.Units(Load("""
+            track_file tf1 {
+                file /run/kad/tf1
+                weight -5 reverse
+            }
+            track_file tf2 {
+                file /run/kad/tf2
+            }
+            track_file unused {
+                file /run/kad/unused
+            }
+            vrrp_sync_group G {
+                group {
+                    VI_1
+                }
+                track_file {
+                    tf2 weight 0
+                }
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                virtual_ipaddress {
+                    10.0.0.100
+                }
+                track_file {
+                    tf1
+                    tf2 weight 3 noreverse
+                }
+            }
+            """));
+
+        var files = units.Single().Options.Instances[0].Tracking!.Files;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(files, Is.EqualTo(new[]
+            {
+                new Kad.Vrrp.Engine.TrackedFileOptions("tf1", "/run/kad/tf1", -5, true),
+                new Kad.Vrrp.Engine.TrackedFileOptions("tf2", "/run/kad/tf2", 3, false),
+                new Kad.Vrrp.Engine.TrackedFileOptions("tf2", "/run/kad/tf2", 0, false),
+            }));
+            Assert.That(units.Single().Source.TrackFiles.Select(f => f.Name), Is.EqualTo(new[] { "tf1", "tf2" }), "only the files the unit tracks are part of its source");
+        }
+    }
+
+    [Test]
+    public void TrackFile_ChangedPath_IsNotAppliedInPlace()
+    {
+        const string Text = """
+            track_file tf1 {
+                file /run/kad/tf1
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 51
+                virtual_ipaddress {
+                    10.0.0.100
+                }
+                track_file {
+                    tf1
+                }
+            }
+            """;
+        var before = VrrpOptionsMapper.Units(Load(Text)).Single();
+        var after = VrrpOptionsMapper.Units(Load(Text.Replace("/run/kad/tf1", "/run/kad/other", StringComparison.Ordinal))).Single();
+
+        Assert.That(before.Source.CanApplyInPlace(after.Source), Is.False);
+    }
+
+    [Test]
+    public void TrackFile_InitFile_CreatesAtStartOverwritesOnlyAtStart()
+    {
+        var dir = Directory.CreateTempSubdirectory("kad-tf-");
+        try
+        {
+            var created = Path.Combine(dir.FullName, "created");
+            var kept = Path.Combine(dir.FullName, "kept");
+            var overwritten = Path.Combine(dir.FullName, "overwritten");
+            File.WriteAllText(kept, "3\n");
+            File.WriteAllText(overwritten, "3\n");
+            var config = Load($$"""
+                track_file a {
+                    file {{created}}
+                    init_file 4
+                }
+                track_file b {
+                    file {{kept}}
+                    init_file 4
+                }
+                track_file c {
+                    file {{overwritten}}
+                    init_file -2 overwrite
+                }
+                """);
+            using var half = new VrrpHalf(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System);
+
+            half.InitTrackFiles(config, atStart: true);
+            var atStart = (File.ReadAllText(created), File.ReadAllText(kept), File.ReadAllText(overwritten));
+            File.WriteAllText(overwritten, "9\n");
+            half.InitTrackFiles(config, atStart: false);
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(atStart, Is.EqualTo(("4\n", "3\n", "-2\n")));
+                Assert.That(File.ReadAllText(overwritten), Is.EqualTo("9\n"), "a reload does not overwrite what was written since");
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
