@@ -134,6 +134,10 @@ internal static class ConfigBinder
         ["vrrp_skip_check_adv_addr"] = (g, n, c) => g with { SkipCheckAdvertAddresses = c.Bool(n) ?? g.SkipCheckAdvertAddresses },
         ["vrrp_down_timer_adverts"] = (g, n, c) => g with { DownTimerAdverts = c.Int(n, 1, 100) ?? g.DownTimerAdverts },
         ["vrrp_startup_delay"] = (g, n, c) => g with { VrrpStartupDelay = c.Seconds(n, 0, 86400) ?? g.VrrpStartupDelay },
+        ["notify_fifo"] = (g, n, c) => g with { NotifyFifo = FifoPath(n, c) ?? g.NotifyFifo },
+        ["notify_fifo_script"] = (g, n, c) => g with { NotifyFifoScript = c.Script(n, true) ?? g.NotifyFifoScript },
+        ["vrrp_notify_fifo"] = (g, n, c) => g with { VrrpNotifyFifo = FifoPath(n, c) ?? g.VrrpNotifyFifo },
+        ["vrrp_notify_fifo_script"] = (g, n, c) => g with { VrrpNotifyFifoScript = c.Script(n, true) ?? g.VrrpNotifyFifoScript },
         ["script_user"] = (g, n, c) => c.UserAndGroup(n) is { } ug ? g with { ScriptUser = ug.User, ScriptGroup = ug.Group } : g,
         ["enable_script_security"] = (g, n, c) => g with { EnableScriptSecurity = c.Flag(n) },
         ["lvs_sync_daemon"] = (g, n, c) => g with { LvsSyncDaemon = SyncDaemon(n, c) ?? g.LvsSyncDaemon },
@@ -304,6 +308,18 @@ internal static class ConfigBinder
 
         c.ErrorAt(n, n.Words[1], $"'lvs_flush_on_stop': unexpected '{n.Words[1]}' (nothing or VS)");
         return null;
+    }
+
+    /// <summary><c>notify_fifo PATH [USER [GROUP]]</c>: the owner words are accepted and reported, not applied.</summary>
+    private static string? FifoPath(ConfigNode n, BindContext c)
+    {
+        var path = c.Word(n, 1, "a FIFO path");
+        if (n.Words.Length > 2)
+        {
+            c.WarningAt(n, 2, $"'{n.WrittenKeyword}': the FIFO's owner is not applied; kad creates it as its own user with mode 0600");
+        }
+
+        return path;
     }
 
     // ---------------------------------------------------------------- SSL

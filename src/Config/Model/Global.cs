@@ -53,6 +53,18 @@ public sealed record GlobalDefinitions : ConfigElement
     /// <summary><c>vrrp_startup_delay</c>: wait before starting VRRP instances.</summary>
     public TimeSpan? VrrpStartupDelay { get; init; }
 
+    /// <summary><c>notify_fifo</c>: the FIFO every VRRP state change is written to (keepalived also writes checker events there).</summary>
+    public string? NotifyFifo { get; init; }
+
+    /// <summary><c>notify_fifo_script</c>: a reader started with the FIFO's path appended.</summary>
+    public ScriptCommand? NotifyFifoScript { get; init; }
+
+    /// <summary><c>vrrp_notify_fifo</c>: a FIFO for VRRP state changes only.</summary>
+    public string? VrrpNotifyFifo { get; init; }
+
+    /// <summary><c>vrrp_notify_fifo_script</c>: its reader.</summary>
+    public ScriptCommand? VrrpNotifyFifoScript { get; init; }
+
     /// <summary><c>script_user</c>: default user for scripts (default keepalived_script if it exists, else root).</summary>
     public string? ScriptUser { get; init; }
 

@@ -6,6 +6,7 @@ using Kad.Netlink.Route;
 using Kad.Vrrp.Engine;
 using Kad.Vrrp.StateMachine;
 using Kad.Vrrp.Tracking;
+using Kad.Vrrp.Transport;
 using Microsoft.Extensions.Logging;
 using EngineInstance = Kad.Vrrp.Engine.VrrpInstance;
 
@@ -29,6 +30,8 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     private KeepalivedConfig? _delayedConfig;
     private DateTimeOffset _delayedUntil;
     private Task _delayedStart = Task.CompletedTask;
+    private readonly NotifyFifoSet _fifos = new();
+    private readonly Dictionary<string, System.Diagnostics.Process> _fifoReaders = new(StringComparer.Ordinal);
     private RtnetlinkClient? _client;
     private RtnetlinkLinkStateSource? _links;
     private IVirtualAddressPort? _addresses;
@@ -43,6 +46,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         _links.Start();
         WarnUnsupported(config);
         InitTrackFiles(config, atStart: true);
+        ApplyNotifyFifos(config);
         if (config.Global.VrrpStartupDelay is { } delay && delay > TimeSpan.Zero)
         {
             // keepalived's vrrp_startup_delay: give the network time to settle after boot before any instance runs.
@@ -118,6 +122,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     {
         WarnUnsupported(config);
         InitTrackFiles(config, atStart: false);
+        ApplyNotifyFifos(config);
         if (_delayedConfig is not null)
         {
             _delayedConfig = config;
@@ -176,6 +181,8 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
 
         _client?.Dispose();
         _client = null;
+        StopFifoReaders(_fifoReaders.Keys.ToList());
+        _fifos.Dispose();
     }
 
     /// <summary>Releases the netlink sockets if the host is torn down without a stop (a failed start).</summary>
@@ -186,6 +193,8 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         _links = null;
         _client?.Dispose();
         _client = null;
+        StopFifoReaders(_fifoReaders.Keys.ToList());
+        _fifos.Dispose();
         _stopping.Dispose();
         _applyGate.Dispose();
     }
@@ -244,7 +253,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     private async Task StartUnitAsync(VrrpUnit unit, CancellationToken cancellationToken)
     {
         var runner = new ProcessScriptRunner();
-        var notify = new NotifyDispatcher(unit.Notify, runner, loggers.CreateLogger<NotifyDispatcher>());
+        var notify = new NotifyDispatcher(unit.Notify, runner, loggers.CreateLogger<NotifyDispatcher>(), fifos: _fifos);
         var engine = new VrrpEngine(unit.Options, new VrrpEnginePorts(_addresses!, notify, runner, _links), time, loggers);
         var instances = new List<(EngineInstance, InstanceStats)>();
         foreach (var instance in engine.Instances)
@@ -350,6 +359,83 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         }
     }
 
+    /// <summary>
+    /// Opens the FIFOs of <c>notify_fifo</c> and <c>vrrp_notify_fifo</c> (keeping those already open) and starts their
+    /// <c>*_fifo_script</c> readers with the path appended, as keepalived does; readers and FIFOs no longer configured
+    /// are stopped and closed. A FIFO that cannot be opened is logged and skipped: notify scripts still run.
+    /// </summary>
+    private void ApplyNotifyFifos(KeepalivedConfig config)
+    {
+        var global = config.Global;
+        var wanted = new[] { (Path: global.NotifyFifo, Script: global.NotifyFifoScript), (Path: global.VrrpNotifyFifo, Script: global.VrrpNotifyFifoScript) }
+            .Where(w => w.Path is not null)
+            .DistinctBy(w => w.Path, StringComparer.Ordinal)
+            .ToList();
+        var open = _fifos.Current.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var next = new List<NotifyFifo>();
+        foreach (var (path, _) in wanted)
+        {
+            if (open.TryGetValue(path!, out var existing))
+            {
+                next.Add(existing);
+                continue;
+            }
+
+            try
+            {
+                next.Add(NotifyFifo.Open(path!));
+            }
+            catch (VrrpSocketException ex)
+            {
+                LogFifoFailed(path!, ex.Message);
+            }
+        }
+
+        _fifos.Replace(next);
+
+        // A reader is identified by its command line and FIFO: a changed one is restarted.
+        var readers = wanted.Where(w => w.Script is not null && next.Any(f => f.Path == w.Path))
+            .ToDictionary(w => string.Join('\0', [.. w.Script!.Arguments, w.Path!]), w => (IReadOnlyList<string>)[.. w.Script!.Arguments, w.Path!], StringComparer.Ordinal);
+        StopFifoReaders(_fifoReaders.Keys.Where(k => !readers.ContainsKey(k)).ToList());
+        foreach (var (key, argv) in readers.Where(r => !_fifoReaders.ContainsKey(r.Key)))
+        {
+            try
+            {
+                var start = new System.Diagnostics.ProcessStartInfo(argv[0]) { UseShellExecute = false };
+                foreach (var argument in argv.Skip(1))
+                {
+                    start.ArgumentList.Add(argument);
+                }
+
+                _fifoReaders[key] = System.Diagnostics.Process.Start(start)!;
+            }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                LogFifoFailed(argv[^1], $"reader {argv[0]} could not start: {ex.Message}");
+            }
+        }
+    }
+
+    private void StopFifoReaders(IReadOnlyList<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            if (_fifoReaders.Remove(key, out var reader))
+            {
+                try
+                {
+                    reader.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // already exited
+                }
+
+                reader.Dispose();
+            }
+        }
+    }
+
     private void WarnUnsupported(KeepalivedConfig config)
     {
         foreach (var warning in VrrpConfigWarnings.Collect(config))
@@ -374,6 +460,9 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "track_file {Name}: init_file could not write {Path}: {Error}")]
     private partial void LogTrackFileInitFailed(string name, string path, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "notify FIFO {Path}: {Error}")]
+    private partial void LogFifoFailed(string path, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "VRRP {Unit} started")]
     private partial void LogStarted(string unit);

@@ -20,9 +20,6 @@ public sealed record NotifyScripts
     /// <summary><c>notify</c>: called on every change with TYPE NAME STATE PRIORITY appended.</summary>
     public IReadOnlyList<string>? Any { get; init; }
 
-    /// <summary>keepalived's <c>notify_fifo</c>: one line per change.</summary>
-    public string? FifoPath { get; init; }
-
     /// <summary><c>notify_master_rx_lower_pri</c>: run as written (no arguments appended) when a master hears a
     /// lower-priority advert.</summary>
     public IReadOnlyList<string>? MasterRxLowerPriority { get; init; }
@@ -41,9 +38,12 @@ public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeSpan _scriptTimeout;
     private readonly Task _worker;
+    private readonly NotifyFifoSet? _fifos;
 
-    public NotifyDispatcher(IReadOnlyDictionary<string, NotifyScripts> scriptsByName, IScriptRunner runner, ILogger? logger = null, TimeSpan? scriptTimeout = null)
+    /// <summary>Starts the worker. <c>fifos</c>: the notify FIFOs every change of these instances and groups is written to, after its scripts.</summary>
+    public NotifyDispatcher(IReadOnlyDictionary<string, NotifyScripts> scriptsByName, IScriptRunner runner, ILogger? logger = null, TimeSpan? scriptTimeout = null, NotifyFifoSet? fifos = null)
     {
+        _fifos = fifos;
         _scripts = scriptsByName ?? throw new ArgumentNullException(nameof(scriptsByName));
         _runner = runner ?? throw new ArgumentNullException(nameof(runner));
         _logger = logger ?? NullLogger.Instance;
@@ -153,15 +153,11 @@ public sealed class NotifyDispatcher : IVrrpNotifyPort, IAsyncDisposable
                 await RunAsync(command, notification.Name).ConfigureAwait(false);
             }
 
-            if (scripts.FifoPath is { } fifo)
+            if (_fifos is not null)
             {
-                try
+                foreach (var path in _fifos.Write(FifoLine(notification)))
                 {
-                    await File.AppendAllTextAsync(fifo, FifoLine(notification)).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    _logger.LogWarning("notify_fifo {Path}: {Error}", fifo, ex.Message);
+                    _logger.LogWarning("notify_fifo {Path}: line dropped, the FIFO is full (is its reader running?)", path);
                 }
             }
         }

@@ -83,6 +83,20 @@ internal static unsafe partial class Interop
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int close(int fd);
 
+    // <fcntl.h> (x86-64 / aarch64 values), <sys/stat.h>: for the notify FIFO.
+    internal const int O_RDWR = 0x2;
+    internal const int O_APPEND = 0x400;
+    internal const int O_NONBLOCK = 0x800;
+    internal const int O_CLOEXEC = 0x80000;
+    internal const int EEXIST = 17;
+
+    /// <summary>open(2) without O_CREAT, so the variadic mode argument is never needed.</summary>
+    [LibraryImport(Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int open(string path, int flags);
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mkfifo(string path, uint mode);
+
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int socket(int domain, int type, int protocol);
 

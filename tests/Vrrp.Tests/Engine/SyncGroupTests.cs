@@ -170,6 +170,59 @@ public class NotifyDispatcherTests
         Assert.That(commands, Is.EqualTo(new[] { new[] { "/etc/kad/notify.sh", "GROUP", "VG", "STOP", "0" } }));
     }
 
+    /// <summary>Reads <paramref name="length"/> bytes from a FIFO that still has a writer (so the read cannot hit EOF early).</summary>
+    private static string ReadFifo(string path, int length)
+    {
+        using var reader = new FileStream(path, FileMode.Open, FileAccess.Read);
+        var buffer = new byte[length];
+        reader.ReadExactly(buffer);
+        return System.Text.Encoding.UTF8.GetString(buffer);
+    }
+
+    [Test]
+    public void NotifyFifo_NoReader_OpensAtOnceAndDropsWhenFullInsteadOfBlocking()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kad-fifo-{Guid.NewGuid():N}");
+        using (var fifo = NotifyFifo.Open(path))
+        {
+            var line = new string('x', 1023) + "\n";
+            var written = 0;
+            while (fifo.TryWrite(line) && written < 10_000)
+            {
+                written++;
+            }
+
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(fifo.Created, Is.True);
+                Assert.That(written, Is.InRange(1, 9_999), "the pipe fills (64 KiB by default) and further lines are dropped");
+                Assert.That(fifo.Dropped, Is.EqualTo(1));
+                Assert.That(ReadFifo(path, line.Length), Is.EqualTo(line), "what was written is there for a reader that comes later");
+            }
+        }
+
+        Assert.That(File.Exists(path), Is.False);
+    }
+
+    [Test]
+    public void NotifyFifo_ExistingFifo_KeptOnDispose()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"kad-fifo-{Guid.NewGuid():N}");
+        using (var first = NotifyFifo.Open(path))
+        {
+            using (var second = NotifyFifo.Open(path))
+            {
+                Assert.That(second.Created, Is.False);
+                Assert.That(second.TryWrite("GROUP \"G\" MASTER 0\n"), Is.True);
+            }
+
+            Assert.That(File.Exists(path), Is.True, "a FIFO kad did not create is left where it was");
+            Assert.That(ReadFifo(path, "GROUP \"G\" MASTER 0\n".Length), Is.EqualTo("GROUP \"G\" MASTER 0\n"));
+        }
+
+        Assert.That(File.Exists(path), Is.False);
+    }
+
     [Test]
     public void FifoLine_Instance_IsKeepalivedFormat()
     {
@@ -204,7 +257,9 @@ public class NotifyDispatcherTests
     {
         var runner = new RecordingGatedRunner();
         var fifo = Path.Combine(Path.GetTempPath(), $"kad-fifo-{Guid.NewGuid():N}");
-        var dispatcher = new NotifyDispatcher(new Dictionary<string, NotifyScripts> { ["VI_1"] = Scripts with { FifoPath = fifo } }, runner);
+        using var fifos = new NotifyFifoSet();
+        fifos.Replace([NotifyFifo.Open(fifo)]);
+        var dispatcher = new NotifyDispatcher(new Dictionary<string, NotifyScripts> { ["VI_1"] = Scripts }, runner, fifos: fifos);
 
         // The scripts cannot finish before the gate opens, so Notify returning at all proves it does not wait for them.
         dispatcher.Notify(new VrrpNotification("INSTANCE", "VI_1", VrrpState.Master, 150, VrrpTransitionReason.Startup));
@@ -229,13 +284,16 @@ public class NotifyDispatcherTests
                     "/etc/kad/master.sh arg", "/etc/kad/notify.sh INSTANCE VI_1 MASTER 150",
                     "/etc/kad/fault.sh", "/etc/kad/notify.sh INSTANCE VI_1 FAULT 150",
                 }));
-                Assert.That(await File.ReadAllTextAsync(fifo), Is.EqualTo("INSTANCE \"VI_1\" MASTER 150\nINSTANCE \"VI_1\" FAULT 150\n"));
+                Assert.That(ReadFifo(fifo, "INSTANCE \"VI_1\" MASTER 150\nINSTANCE \"VI_1\" FAULT 150\n".Length),
+                    Is.EqualTo("INSTANCE \"VI_1\" MASTER 150\nINSTANCE \"VI_1\" FAULT 150\n"));
             }
         }
         finally
         {
-            File.Delete(fifo);
+            fifos.Dispose();
         }
+
+        Assert.That(File.Exists(fifo), Is.False, "the FIFO kad created is removed again");
     }
 
     private sealed class GatedRunner : IScriptRunner
