@@ -36,6 +36,8 @@ public sealed partial class LvsTrafficKernelLabTests
     [TestCase("dr_traffic_restored_to_every_server")]
     [TestCase("nat_traffic_restored_to_every_server")]
     [TestCase("status_shows_kernel_connection_counts")]
+    [TestCase("drain_removed_server_kept_at_weight0_while_connected")]
+    [TestCase("drain_removed_server_gone_when_connections_end")]
     [TestCase("kad_stopped_removes_its_services")]
     public void TrafficCase_InGuest_Passes(string name)
     {

@@ -57,6 +57,7 @@ ip -n ncli addr add 10.42.0.10/24 dev nc0 && ip -n ncli link set nc0 up && ip -n
 ip -n dir addr add 10.42.0.1/24 dev eth1 && ip -n dir link set eth1 up
 ip -n dir addr add 10.40.0.100/32 dev eth0
 ip -n dir addr add 10.42.0.100/32 dev eth1
+ip -n dir addr add 10.42.0.101/32 dev eth1
 ip netns exec dir sysctl -qw net.ipv4.ip_forward=1
 for n in 1 2; do
   plug "web$n" br0 eth0 "10.40.0.2$n/24"
@@ -129,6 +130,22 @@ virtual_server 10.42.0.100 80 {
             connect_timeout 2
             retry 0
         }
+    }
+}
+# Graceful drain (kad_drain_timeout, a kad extension): real servers without checkers; 10.41.0.22 at weight 0 so the
+# held connection goes to 10.41.0.21, whose block the drain case deletes (between the markers) before a SIGHUP.
+virtual_server 10.42.0.101 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    kad_drain_timeout 120
+    # drain-rs-begin
+    real_server 10.41.0.21 8081 {
+        weight 1
+    }
+    # drain-rs-end
+    real_server 10.41.0.22 8081 {
+        weight 0
     }
 }
 CONF
@@ -219,8 +236,51 @@ else
   fail status_shows_kernel_connection_counts "$conns_seen table: $(table | tr '\n' '|')"
 fi
 
+# Drain: a real server removed from the configuration while a client holds a connection to it stays in IPVS at weight 0
+# until that connection ends, then leaves (kad_drain_timeout 120 s is far off: the connection's end must decide).
+DRAIN="TCP  10.42.0.101:80"
+export DRAIN
+helpers="$helpers
+active() { table | awk -v svc=\"\$DRAIN\" -v dst=\"\$1\" '/^[A-Z]/ { in_svc = (index(\$0, svc \" \") == 1) } in_svc && \$1 == \"->\" && \$2 == dst { print \$5 }'; }"
+ip netns exec web1 nc -l -p 8081 > /dev/null 2>&1 &
+drain_server=$!
+mkfifo /tmp/drain-hold
+sleep 600 > /tmp/drain-hold &
+drain_hold=$!
+sleep 0.5
+ip netns exec ncli nc 10.42.0.101 80 < /tmp/drain-hold > /dev/null 2>&1 &
+drain_client=$!
+if wait_cs 30 "$helpers
+[ \"\$(active 10.41.0.21:8081)\" = 1 ]" > /dev/null; then
+  sed -i '/# drain-rs-begin/,/# drain-rs-end/d' /tmp/kad.conf
+  kill -HUP "$kad_pid"
+  if took=$(wait_cs 30 "$helpers
+[ \"\$(weight \"\$DRAIN\" 10.41.0.21:8081)\" = 0 ]"); then
+    sleep 3
+    if [ "$(weight "$DRAIN" 10.41.0.21:8081)" = 0 ]; then
+      pass drain_removed_server_kept_at_weight0_while_connected "weight 0 after $((took * 10)) ms, still present 3 s later"
+    else
+      fail drain_removed_server_kept_at_weight0_while_connected "left IPVS while its connection was open: $(table | tr '\n' '|')"
+    fi
+  else
+    fail drain_removed_server_kept_at_weight0_while_connected "not at weight 0 30 s after the reload: $(table | tr '\n' '|') log: $(tail -5 "$log" | tr '\n' '|')"
+  fi
+  kill "$drain_client" 2>/dev/null
+  if took=$(wait_cs 30 "$helpers
+[ -z \"\$(weight \"\$DRAIN\" 10.41.0.21:8081)\" ]"); then
+    pass drain_removed_server_gone_when_connections_end "$((took * 10)) ms after the client closed"
+  else
+    fail drain_removed_server_gone_when_connections_end "still in IPVS 30 s after its last connection closed: $(table | tr '\n' '|')"
+  fi
+else
+  fail drain_removed_server_kept_at_weight0_while_connected "the held connection never showed in IPVS: $(table | tr '\n' '|')"
+  fail drain_removed_server_gone_when_connections_end "not run"
+fi
+kill "$drain_client" "$drain_hold" "$drain_server" 2>/dev/null
+rm -f /tmp/drain-hold
+
 kill "$kad_pid"
-if wait_cs 20 "! kill -0 $kad_pid" > /dev/null && ! table | grep -q '10\.4[02]\.0\.100'; then
+if wait_cs 20 "! kill -0 $kad_pid" > /dev/null && ! table | grep -q '10\.4[02]\.0\.10[01]'; then
   pass kad_stopped_removes_its_services
 else
   fail kad_stopped_removes_its_services "after SIGTERM: $(table | tr '\n' '|')"
