@@ -62,7 +62,7 @@ internal sealed class Preprocessor
     private readonly DiagnosticBag _diagnostics;
     private readonly Random _random;
     private readonly Dictionary<string, Definition> _definitions = new(StringComparer.Ordinal);
-    private readonly List<LogicalLine> _output = [];
+    private readonly LineList _output = new();
     private readonly List<string> _files = [];
     private readonly Stack<string> _directories = new();
     private readonly StringPool _pool;
@@ -139,10 +139,20 @@ internal sealed class Preprocessor
             return;
         }
 
-        string text;
+        // The text only lives while its lines are read: borrowed from the pool when the file system can lend it.
+        char[]? rented = null;
+        var text = "";
+        var length = 0;
         try
         {
-            text = _fs.ReadAllText(path);
+            if (_fs is IPooledTextReader pooled)
+            {
+                rented = pooled.RentText(path, out length);
+            }
+            else
+            {
+                text = _fs.ReadAllText(path);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -160,7 +170,7 @@ internal sealed class Preprocessor
         var savedChecks = _includeChecks;
         try
         {
-            ReadLines(text, path);
+            ReadLines(rented is null ? text : rented.AsSpan(0, length), path);
         }
         finally
         {
@@ -168,17 +178,17 @@ internal sealed class Preprocessor
             _includeChecks = savedChecks;
             _reading.Remove(path);
             _directories.Pop();
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
         }
     }
 
-    private void ReadLines(string text, string path)
+    private void ReadLines(ReadOnlySpan<char> text, string path)
     {
         Definition? collecting = null;
-        var rest = text.AsSpan();
-
-        // About one logical line per physical line, a few more for braces: room for them up front, not by doubling.
-        var newlines = rest.Count('\n');
-        _output.EnsureCapacity(Math.Min(_output.Count + newlines + (newlines / 8), _limits.MaxOutputLines));
+        var rest = text;
         for (var number = 1; !_stopped; number++)
         {
             var newline = rest.IndexOf('\n');
