@@ -22,8 +22,11 @@ internal sealed class LineList : IReadOnlyList<LogicalLine>
     {
         get
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(index);
-            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+            if ((uint)index >= (uint)Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(index), index, $"the list has {Count} lines");
+            }
+
             return _chunks[index >> ChunkShift][index & (ChunkSize - 1)];
         }
     }

@@ -56,6 +56,7 @@ internal sealed class Preprocessor
     private const string WhiteSpace = " \t\f\n\r\v";
     private static readonly SearchValues<char> CommentSpecials = SearchValues.Create("\"\\#!");
     private static readonly SearchValues<char> BraceSpecials = SearchValues.Create("\"${}");
+    private static readonly SearchValues<char> DollarOrBraces = SearchValues.Create("${}");
 
     private readonly IConfigFileSystem _fs;
     private readonly string? _configId;
@@ -91,7 +92,7 @@ internal sealed class Preprocessor
     public IReadOnlyList<string> Files => _files;
 
     /// <summary>Reads the main file (and everything it includes).</summary>
-    public IReadOnlyList<LogicalLine> ReadMain(string path)
+    public LineList ReadMain(string path)
     {
         var full = Path.GetFullPath(path);
         if (!_fs.FileExists(full))
@@ -105,7 +106,7 @@ internal sealed class Preprocessor
     }
 
     /// <summary>Reads configuration text that is not on disk (tests, `check` on standard input).</summary>
-    public IReadOnlyList<LogicalLine> ReadText(string text, string fileName)
+    public LineList ReadText(string text, string fileName)
     {
         var full = Path.GetFullPath(fileName);
         _files.Add(full);
@@ -231,7 +232,12 @@ internal sealed class Preprocessor
                 var location = new SourceLocation(path, number, column);
                 if (line.Length > 0 && Step(location))
                 {
-                    if (IsPlain(line))
+                    if (IsSimple(line))
+                    {
+                        // Most lines of a large configuration ("weight 1", "retry 3"): emitted as they are.
+                        Emit(_pool.Get(line), location, expanded: false);
+                    }
+                    else if (IsPlain(line))
                     {
                         // Most lines: nothing to expand, so emitted straight from the file's text.
                         var after = EmitUpToBrace(line, location, expanded: false, out var afterOffset);
@@ -258,6 +264,11 @@ internal sealed class Preprocessor
             EndDefinition(collecting);
         }
     }
+
+    /// <summary>Whether a decommented line is one logical line exactly as it is: plain (<see cref="IsPlain"/>) and
+    /// without a brace to split it at, so one scan decides it.</summary>
+    private static bool IsSimple(ReadOnlySpan<char> line) =>
+        line[0] is not ('@' or '~') && line.IndexOfAny(DollarOrBraces) < 0 && !line.StartsWith("include");
 
     /// <summary>Whether a decommented line is emitted as it is: no condition, definition, sequence, parameter or
     /// include in it (text after a brace is checked again when the brace is reached).</summary>
