@@ -54,9 +54,6 @@ internal sealed class Preprocessor
     private const int MaxExpansionDepth = 64;
     private const int MaxSubstitutionsPerLine = 10_000;
     private const string WhiteSpace = " \t\f\n\r\v";
-    private static readonly SearchValues<char> CommentSpecials = SearchValues.Create("\"\\#!");
-    private static readonly SearchValues<char> BraceSpecials = SearchValues.Create("\"${}");
-    private static readonly SearchValues<char> DollarOrBraces = SearchValues.Create("${}");
 
     private readonly IConfigFileSystem _fs;
     private readonly string? _configId;
@@ -268,12 +265,12 @@ internal sealed class Preprocessor
     /// <summary>Whether a decommented line is one logical line exactly as it is: plain (<see cref="IsPlain"/>) and
     /// without a brace to split it at, so one scan decides it.</summary>
     private static bool IsSimple(ReadOnlySpan<char> line) =>
-        line[0] is not ('@' or '~') && line.IndexOfAny(DollarOrBraces) < 0 && !line.StartsWith("include");
+        line[0] is not ('@' or '~') && LineScan.IndexOfDollarOrBrace(line) < 0 && !line.StartsWith("include");
 
     /// <summary>Whether a decommented line is emitted as it is: no condition, definition, sequence, parameter or
     /// include in it (text after a brace is checked again when the brace is reached).</summary>
     private static bool IsPlain(ReadOnlySpan<char> line) =>
-        line[0] is not ('@' or '$' or '~') && !line.Contains('$') && !line.StartsWith("include");
+        line[0] is not ('@' or '$' or '~') && line.IndexOf('$') < 0 && !line.StartsWith("include");
 
     /// <summary>A multi-line definition that collected no text is an ordinary empty one (keepalived does the same).</summary>
     private static void EndDefinition(Definition definition) => definition.IsMultiline = definition.Lines.Count > 0;
@@ -297,7 +294,7 @@ internal sealed class Preprocessor
 
         column = start + 1;
         line = line[start..];
-        var special = line.IndexOfAny(CommentSpecials);
+        var special = LineScan.IndexOfCommentSpecial(line);
         if (special < 0)
         {
             return line.TrimEnd(" \t");
@@ -1136,13 +1133,13 @@ internal sealed class Preprocessor
 
     /// <summary>Whether text after a brace must go through the whole line pipeline rather than be emitted as it is.</summary>
     private static bool NeedsProcessing(ReadOnlySpan<char> text) =>
-        !text.IsEmpty && (text[0] is '@' or '~' || text.Contains('$') || text.StartsWith("include"));
+        !text.IsEmpty && (text[0] is '@' or '~' || text.IndexOf('$') >= 0 || text.StartsWith("include"));
 
     private int FindBrace(ReadOnlySpan<char> line, int start, SourceLocation location, bool expanded)
     {
         for (var i = start; i < line.Length; i++)
         {
-            var next = line[i..].IndexOfAny(BraceSpecials);
+            var next = LineScan.IndexOfBraceSpecial(line[i..]);
             if (next < 0)
             {
                 return -1;
