@@ -70,7 +70,7 @@ public static class KeepalivedConfigLoader
         return Finish(lines, preprocessor.Files, options, diagnostics, pool);
     }
 
-    private static ConfigLoadResult Finish(IReadOnlyList<LogicalLine> lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics, StringPool pool)
+    private static ConfigLoadResult Finish(LineList lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics, StringPool pool)
     {
         var nodes = new SyntaxParser(lines, options.Schema, diagnostics, pool).Parse();
         var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics));

@@ -53,7 +53,7 @@ internal static class ConfigBinder
                     serverGroups.Add(BindVirtualServerGroup(new VirtualServerGroup(name) { Location = node.Location }, node, c));
                     break;
                 case "virtual_server" when VirtualServerTargetOf(node, c) is { } target:
-                    servers.Add(Apply(new VirtualServer(target) { Location = node.Location }, node, VirtualServerTable, c));
+                    servers.Add(BindVirtualServer(new VirtualServer(target) { Location = node.Location }, node, c));
                     break;
             }
         }
@@ -85,15 +85,42 @@ internal static class ConfigBinder
             .Concat(Under("vrrp_instance", Instance))
             .Concat(Under("vrrp_instance/authentication", Authentication))
             .Concat(Under("virtual_server", VirtualServerTable))
-            .Concat(Under("virtual_server/real_server", RealServerTable));
+            .Concat(TimingKeywords.Select(k => "virtual_server/" + k))
+            .Append("virtual_server/real_server")
+            .Concat(Under("virtual_server/real_server", RealServerTable))
+            .Concat(TimingKeywords.Select(k => "virtual_server/real_server/" + k));
         foreach (var (kind, _) in CheckerFactories)
         {
-            paths = paths.Concat(Under($"virtual_server/real_server/{kind}", CheckerTable(kind)));
+            paths = paths
+                .Concat(Under($"virtual_server/real_server/{kind}", CheckerTable(kind)))
+                .Concat(TimingKeywordsOf(kind).Select(k => $"virtual_server/real_server/{kind}/{k}"));
         }
 
         return paths
             .Concat(Under("virtual_server/real_server/HTTP_GET/url", Url))
             .Concat(Under("virtual_server/real_server/SSL_GET/url", Url));
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> for a block that also takes the timing keywords (<paramref name="timingKeywords"/>): those
+    /// are gathered in a <see cref="TimingDraft"/> and set once, through <paramref name="withTiming"/>, at the end.
+    /// </summary>
+    private static T ApplyTimed<T>(T target, ConfigNode block, Dictionary<string, Handler<T>> table, IReadOnlySet<string> timingKeywords, CheckTiming timing, Func<T, CheckTiming, T> withTiming, BindContext c)
+    {
+        var draft = new TimingDraft(timing);
+        foreach (var child in block.Children)
+        {
+            if (timingKeywords.Contains(child.Keyword))
+            {
+                draft.Apply(child, c);
+            }
+            else if (table.TryGetValue(child.Keyword, out var handler))
+            {
+                target = handler(target, child, c);
+            }
+        }
+
+        return draft.IsChanged ? withTiming(target, draft.Build()) : target;
     }
 
     private static T Apply<T>(T target, ConfigNode block, Dictionary<string, Handler<T>> table, BindContext c)
@@ -291,7 +318,7 @@ internal static class ConfigBinder
     }
 
     /// <summary>keepalived's LVS_MAX_TIMEOUT: 31 days.</summary>
-    private const int LvsMaxTimeout = 86400 * 31;
+    internal const int LvsMaxTimeout = 86400 * 31;
 
     private static LvsFlushOnStop? FlushOnStop(ConfigNode n, BindContext c)
     {
@@ -889,11 +916,6 @@ internal static class ConfigBinder
             ["uthreshold"] = (r, n, c) => r with { UpperThreshold = c.Int(n, 0, int.MaxValue) ?? r.UpperThreshold },
             ["lthreshold"] = (r, n, c) => r with { LowerThreshold = c.Int(n, 0, int.MaxValue) ?? r.LowerThreshold },
             ["alpha"] = (r, n, c) => r with { Alpha = c.Bool(n) ?? r.Alpha },
-            ["connect_timeout"] = (r, n, c) => r with { Timing = ConnectTimeout(r.Timing, n, c) },
-            ["retry"] = (r, n, c) => r with { Timing = Retry(r.Timing, n, c) },
-            ["delay_before_retry"] = (r, n, c) => r with { Timing = DelayBeforeRetry(r.Timing, n, c) },
-            ["warmup"] = (r, n, c) => r with { Timing = Warmup(r.Timing, n, c) },
-            ["delay_loop"] = (r, n, c) => r with { Timing = DelayLoop(r.Timing, n, c) },
             ["inhibit_on_failure"] = (r, n, c) => r with { InhibitOnFailure = c.Bool(n) ?? r.InhibitOnFailure },
             ["virtualhost"] = (r, n, c) => r with { Virtualhost = c.String(n, "a host name") ?? r.Virtualhost },
             ["kad_drain_timeout"] = (r, n, c) => r with { DrainTimeout = c.Seconds(n, 0, LvsMaxTimeout) ?? r.DrainTimeout },
@@ -901,10 +923,12 @@ internal static class ConfigBinder
         foreach (var (kind, create) in CheckerFactories)
         {
             var checkerTable = CheckerTable(kind);
+            var timingKeywords = TimingKeywordsOf(kind);
             table[kind] = (r, n, c) =>
             {
                 c.AtMost(n, 1);
-                return r with { Checkers = r.Checkers.Add(Apply(create(n.Location), n, checkerTable, c)) };
+                var check = ApplyTimed(create(n.Location), n, checkerTable, timingKeywords, CheckTiming.Unset, static (k, t) => k with { Timing = t }, c);
+                return r with { Checkers = r.Checkers.Add(check) };
             };
         }
 
@@ -980,19 +1004,6 @@ internal static class ConfigBinder
         return null;
     }
 
-    private static CheckTiming ConnectTimeout(CheckTiming t, ConfigNode n, BindContext c) =>
-        t with { ConnectTimeout = c.Seconds(n, 0.000001, LvsMaxTimeout) ?? t.ConnectTimeout };
-
-    private static CheckTiming Retry(CheckTiming t, ConfigNode n, BindContext c) => t with { Retry = c.Int(n, 0, int.MaxValue) ?? t.Retry };
-
-    private static CheckTiming DelayBeforeRetry(CheckTiming t, ConfigNode n, BindContext c) =>
-        t with { DelayBeforeRetry = c.Seconds(n, 0, LvsMaxTimeout) ?? t.DelayBeforeRetry };
-
-    private static CheckTiming Warmup(CheckTiming t, ConfigNode n, BindContext c) => t with { Warmup = c.Seconds(n, 0, LvsMaxTimeout) ?? t.Warmup };
-
-    private static CheckTiming DelayLoop(CheckTiming t, ConfigNode n, BindContext c) =>
-        t with { DelayLoop = c.Seconds(n, 0.000001, LvsMaxTimeout) ?? t.DelayLoop };
-
     // ---------------------------------------------------------------- checkers
 
     private static readonly (string Kind, Func<SourceLocation, HealthCheck> Create)[] CheckerFactories =
@@ -1010,11 +1021,6 @@ internal static class ConfigBinder
     private static readonly Dictionary<string, Handler<HealthCheck>> CommonChecker = new(StringComparer.Ordinal)
     {
         ["alpha"] = (k, n, c) => k with { Alpha = c.Bool(n) ?? k.Alpha },
-        ["connect_timeout"] = (k, n, c) => k with { Timing = ConnectTimeout(k.Timing, n, c) },
-        ["retry"] = (k, n, c) => k with { Timing = Retry(k.Timing, n, c) },
-        ["delay_before_retry"] = (k, n, c) => k with { Timing = DelayBeforeRetry(k.Timing, n, c) },
-        ["warmup"] = (k, n, c) => k with { Timing = Warmup(k.Timing, n, c) },
-        ["delay_loop"] = (k, n, c) => k with { Timing = DelayLoop(k.Timing, n, c) },
         ["log_all_failures"] = (k, n, c) => k with { LogAllFailures = c.Bool(n) ?? k.LogAllFailures },
     };
 
@@ -1095,12 +1101,18 @@ internal static class ConfigBinder
         return null;
     }
 
+    private static IReadOnlySet<string> TimingKeywords => TimingDraft.Keywords;
+
+    /// <summary>The timing keywords a checker takes: MISC_CHECK has misc_timeout instead of connect_timeout.</summary>
+    private static IReadOnlySet<string> TimingKeywordsOf(string kind) =>
+        kind == "MISC_CHECK" ? TimingDraft.KeywordsWithoutConnectTimeout : TimingDraft.Keywords;
+
     private static Dictionary<string, Handler<HealthCheck>> CheckerTable(string kind)
     {
         IEnumerable<KeyValuePair<string, Handler<HealthCheck>>> entries = kind switch
         {
-            // MISC_CHECK has the timing options but no connection ones (misc_timeout stands for connect_timeout).
-            "MISC_CHECK" => CommonChecker.Where(e => e.Key != "connect_timeout").Concat(MiscChecker),
+            // MISC_CHECK has no connection options (and no connect_timeout: see TimingKeywordsOf).
+            "MISC_CHECK" => CommonChecker.Concat(MiscChecker),
             "HTTP_GET" or "SSL_GET" => CommonChecker.Concat(ConnectionChecker).Concat(HttpChecker),
             "DNS_CHECK" => CommonChecker.Concat(ConnectionChecker).Concat(DnsChecker),
             "SMTP_CHECK" => CommonChecker.Concat(ConnectionChecker).Concat(SmtpChecker),
@@ -1240,17 +1252,50 @@ internal static class ConfigBinder
         ["sorry_server"] = (s, n, c) => s with { SorryServer = EndpointOf(n, c) ?? s.SorryServer },
         ["sorry_server_inhibit"] = (s, n, c) => s with { SorryServerInhibit = c.Flag(n) },
         ["sorry_server_lvs_method"] = (s, n, c) => s with { SorryServerForwarding = c.Forwarding(n) ?? s.SorryServerForwarding },
-        ["connect_timeout"] = (s, n, c) => s with { Timing = ConnectTimeout(s.Timing, n, c) },
-        ["retry"] = (s, n, c) => s with { Timing = Retry(s.Timing, n, c) },
-        ["delay_before_retry"] = (s, n, c) => s with { Timing = DelayBeforeRetry(s.Timing, n, c) },
-        ["warmup"] = (s, n, c) => s with { Timing = Warmup(s.Timing, n, c) },
-        ["delay_loop"] = (s, n, c) => s with { Timing = DelayLoop(s.Timing, n, c) },
         ["inhibit_on_failure"] = (s, n, c) => s with { InhibitOnFailure = c.Bool(n) ?? s.InhibitOnFailure },
         ["virtualhost"] = (s, n, c) => s with { Virtualhost = c.String(n, "a host name") ?? s.Virtualhost },
         ["weight"] = (s, n, c) => s with { Weight = c.Int(n, 0, 65535) ?? s.Weight },
         ["kad_drain_timeout"] = (s, n, c) => s with { DrainTimeout = c.Seconds(n, 0, LvsMaxTimeout) ?? s.DrainTimeout },
-        ["real_server"] = (s, n, c) => EndpointOf(n, c) is { } endpoint
-            ? s with { RealServers = s.RealServers.Add(Apply(new RealServer(endpoint) { Location = n.Location }, n, RealServerTable, c)) }
-            : s,
     };
+
+    /// <summary>
+    /// A virtual_server block: its keywords through <see cref="VirtualServerTable"/>, its real servers and timing
+    /// gathered and set once at the end. Appending each real server with a copy of the whole virtual server record (as a handler
+    /// would) made a configuration of 1,000 x 10 servers allocate 10,000 throw-away records.
+    /// </summary>
+    private static VirtualServer BindVirtualServer(VirtualServer server, ConfigNode block, BindContext c)
+    {
+        var realServers = ImmutableArray.CreateBuilder<RealServer>();
+        var timing = new TimingDraft(server.Timing);
+        foreach (var child in block.Children)
+        {
+            if (TimingKeywords.Contains(child.Keyword))
+            {
+                timing.Apply(child, c);
+            }
+            else if (child.Keyword == "real_server")
+            {
+                if (EndpointOf(child, c) is { } endpoint)
+                {
+                    var real = new RealServer(endpoint) { Location = child.Location };
+                    realServers.Add(ApplyTimed(real, child, RealServerTable, TimingKeywords, real.Timing, static (r, t) => r with { Timing = t }, c));
+                }
+            }
+            else if (VirtualServerTable.TryGetValue(child.Keyword, out var handler))
+            {
+                server = handler(server, child, c);
+            }
+        }
+
+        if (realServers.Count == 0 && !timing.IsChanged)
+        {
+            return server;
+        }
+
+        return server with
+        {
+            RealServers = realServers.Count == 0 ? server.RealServers : new(realServers.DrainToImmutable()),
+            Timing = timing.IsChanged ? timing.Build() : server.Timing,
+        };
+    }
 }

@@ -21,7 +21,7 @@ public interface IConfigFileSystem
 }
 
 /// <summary>The real file system.</summary>
-public sealed class PhysicalConfigFileSystem : IConfigFileSystem
+public sealed class PhysicalConfigFileSystem : IConfigFileSystem, IPooledTextReader
 {
     public static PhysicalConfigFileSystem Instance { get; } = new();
 
@@ -51,31 +51,72 @@ public sealed class PhysicalConfigFileSystem : IConfigFileSystem
     /// (File.ReadAllText builds the text in pieces and copies it): reading a large file costs just its text.</summary>
     public string ReadAllText(string path)
     {
-        using var handle = File.OpenHandle(path);
-        var length = RandomAccess.GetLength(handle);
-        if (length is 0 or > int.MaxValue)
-        {
-            // Nothing to pool: empty, too large for one buffer, or a special file that does not know its size.
-            return Decode(File.ReadAllBytes(path));
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        var bytes = RentBytes(path, out var length);
         try
         {
-            var read = 0;
-            for (int n; read < buffer.Length && (n = RandomAccess.Read(handle, buffer.AsSpan(read), read)) > 0;)
-            {
-                read += n;
-            }
-
-            return Decode(buffer.AsSpan(0, read));
+            return Encoding.UTF8.GetString(WithoutPreamble(bytes.AsSpan(0, length)));
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 
-    private static string Decode(ReadOnlySpan<byte> bytes) =>
-        Encoding.UTF8.GetString(bytes.StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes);
+    /// <inheritdoc cref="IPooledTextReader.RentText"/>
+    char[] IPooledTextReader.RentText(string path, out int length)
+    {
+        var bytes = RentBytes(path, out var byteCount);
+        try
+        {
+            var content = WithoutPreamble(bytes.AsSpan(0, byteCount));
+            var text = ArrayPool<char>.Shared.Rent(Math.Max(1, Encoding.UTF8.GetMaxCharCount(content.Length)));
+            length = Encoding.UTF8.GetChars(content, text);
+            return text;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>The whole file in a buffer rented from the shared pool (the caller returns it).</summary>
+    private static byte[] RentBytes(string path, out int length)
+    {
+        using var handle = File.OpenHandle(path);
+        var size = RandomAccess.GetLength(handle);
+        if (size is 0 or > int.MaxValue)
+        {
+            // Empty, too large for one buffer, or a special file that does not know its size: read it as a stream.
+            var all = File.ReadAllBytes(path);
+            var copy = ArrayPool<byte>.Shared.Rent(Math.Max(1, all.Length));
+            all.CopyTo(copy, 0);
+            length = all.Length;
+            return copy;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)size);
+        var read = 0;
+        for (int n; read < buffer.Length && (n = RandomAccess.Read(handle, buffer.AsSpan(read), read)) > 0;)
+        {
+            read += n;
+        }
+
+        length = read;
+        return buffer;
+    }
+
+    private static ReadOnlySpan<byte> WithoutPreamble(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes;
+}
+
+/// <summary>
+/// A file system that can lend a file's text in a pooled buffer: the text of a large configuration is only needed
+/// while its lines are read, and as a string it would be a new large-object allocation on every load and reload.
+/// </summary>
+internal interface IPooledTextReader
+{
+    /// <summary>The decoded text (as <see cref="IConfigFileSystem.ReadAllText"/>) in the first
+    /// <paramref name="length"/> characters of a buffer rented from <see cref="ArrayPool{T}.Shared"/>, which the caller
+    /// returns. Throws as ReadAllText does.</summary>
+    char[] RentText(string path, out int length);
 }

@@ -54,15 +54,13 @@ internal sealed class Preprocessor
     private const int MaxExpansionDepth = 64;
     private const int MaxSubstitutionsPerLine = 10_000;
     private const string WhiteSpace = " \t\f\n\r\v";
-    private static readonly SearchValues<char> CommentSpecials = SearchValues.Create("\"\\#!");
-    private static readonly SearchValues<char> BraceSpecials = SearchValues.Create("\"${}");
 
     private readonly IConfigFileSystem _fs;
     private readonly string? _configId;
     private readonly DiagnosticBag _diagnostics;
     private readonly Random _random;
     private readonly Dictionary<string, Definition> _definitions = new(StringComparer.Ordinal);
-    private readonly List<LogicalLine> _output = [];
+    private readonly LineList _output = new();
     private readonly List<string> _files = [];
     private readonly Stack<string> _directories = new();
     private readonly StringPool _pool;
@@ -91,7 +89,7 @@ internal sealed class Preprocessor
     public IReadOnlyList<string> Files => _files;
 
     /// <summary>Reads the main file (and everything it includes).</summary>
-    public IReadOnlyList<LogicalLine> ReadMain(string path)
+    public LineList ReadMain(string path)
     {
         var full = Path.GetFullPath(path);
         if (!_fs.FileExists(full))
@@ -105,7 +103,7 @@ internal sealed class Preprocessor
     }
 
     /// <summary>Reads configuration text that is not on disk (tests, `check` on standard input).</summary>
-    public IReadOnlyList<LogicalLine> ReadText(string text, string fileName)
+    public LineList ReadText(string text, string fileName)
     {
         var full = Path.GetFullPath(fileName);
         _files.Add(full);
@@ -139,10 +137,20 @@ internal sealed class Preprocessor
             return;
         }
 
-        string text;
+        // The text only lives while its lines are read: borrowed from the pool when the file system can lend it.
+        char[]? rented = null;
+        var text = "";
+        var length = 0;
         try
         {
-            text = _fs.ReadAllText(path);
+            if (_fs is IPooledTextReader pooled)
+            {
+                rented = pooled.RentText(path, out length);
+            }
+            else
+            {
+                text = _fs.ReadAllText(path);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -160,7 +168,7 @@ internal sealed class Preprocessor
         var savedChecks = _includeChecks;
         try
         {
-            ReadLines(text, path);
+            ReadLines(rented is null ? text : rented.AsSpan(0, length), path);
         }
         finally
         {
@@ -168,17 +176,17 @@ internal sealed class Preprocessor
             _includeChecks = savedChecks;
             _reading.Remove(path);
             _directories.Pop();
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
         }
     }
 
-    private void ReadLines(string text, string path)
+    private void ReadLines(ReadOnlySpan<char> text, string path)
     {
         Definition? collecting = null;
-        var rest = text.AsSpan();
-
-        // About one logical line per physical line, a few more for braces: room for them up front, not by doubling.
-        var newlines = rest.Count('\n');
-        _output.EnsureCapacity(Math.Min(_output.Count + newlines + (newlines / 8), _limits.MaxOutputLines));
+        var rest = text;
         for (var number = 1; !_stopped; number++)
         {
             var newline = rest.IndexOf('\n');
@@ -221,7 +229,12 @@ internal sealed class Preprocessor
                 var location = new SourceLocation(path, number, column);
                 if (line.Length > 0 && Step(location))
                 {
-                    if (IsPlain(line))
+                    if (IsSimple(line))
+                    {
+                        // Most lines of a large configuration ("weight 1", "retry 3"): emitted as they are.
+                        Emit(_pool.Get(line), location, expanded: false);
+                    }
+                    else if (IsPlain(line))
                     {
                         // Most lines: nothing to expand, so emitted straight from the file's text.
                         var after = EmitUpToBrace(line, location, expanded: false, out var afterOffset);
@@ -249,10 +262,15 @@ internal sealed class Preprocessor
         }
     }
 
+    /// <summary>Whether a decommented line is one logical line exactly as it is: plain (<see cref="IsPlain"/>) and
+    /// without a brace to split it at, so one scan decides it.</summary>
+    private static bool IsSimple(ReadOnlySpan<char> line) =>
+        line[0] is not ('@' or '~') && LineScan.IndexOfDollarOrBrace(line) < 0 && !line.StartsWith("include");
+
     /// <summary>Whether a decommented line is emitted as it is: no condition, definition, sequence, parameter or
     /// include in it (text after a brace is checked again when the brace is reached).</summary>
     private static bool IsPlain(ReadOnlySpan<char> line) =>
-        line[0] is not ('@' or '$' or '~') && !line.Contains('$') && !line.StartsWith("include");
+        line[0] is not ('@' or '$' or '~') && line.IndexOf('$') < 0 && !line.StartsWith("include");
 
     /// <summary>A multi-line definition that collected no text is an ordinary empty one (keepalived does the same).</summary>
     private static void EndDefinition(Definition definition) => definition.IsMultiline = definition.Lines.Count > 0;
@@ -276,7 +294,7 @@ internal sealed class Preprocessor
 
         column = start + 1;
         line = line[start..];
-        var special = line.IndexOfAny(CommentSpecials);
+        var special = LineScan.IndexOfCommentSpecial(line);
         if (special < 0)
         {
             return line.TrimEnd(" \t");
@@ -1115,13 +1133,13 @@ internal sealed class Preprocessor
 
     /// <summary>Whether text after a brace must go through the whole line pipeline rather than be emitted as it is.</summary>
     private static bool NeedsProcessing(ReadOnlySpan<char> text) =>
-        !text.IsEmpty && (text[0] is '@' or '~' || text.Contains('$') || text.StartsWith("include"));
+        !text.IsEmpty && (text[0] is '@' or '~' || text.IndexOf('$') >= 0 || text.StartsWith("include"));
 
     private int FindBrace(ReadOnlySpan<char> line, int start, SourceLocation location, bool expanded)
     {
         for (var i = start; i < line.Length; i++)
         {
-            var next = line[i..].IndexOfAny(BraceSpecials);
+            var next = LineScan.IndexOfBraceSpecial(line[i..]);
             if (next < 0)
             {
                 return -1;

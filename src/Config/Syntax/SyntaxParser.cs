@@ -14,7 +14,7 @@ namespace Kad.Config.Syntax;
 /// </summary>
 internal sealed class SyntaxParser
 {
-    private readonly IReadOnlyList<LogicalLine> _lines;
+    private readonly LineList _lines;
     private readonly KeywordSchema _schema;
     private readonly DiagnosticBag _diagnostics;
     private readonly StringPool _pool;
@@ -29,7 +29,7 @@ internal sealed class SyntaxParser
     private readonly List<string> _words = [];
     private int _position;
 
-    public SyntaxParser(IReadOnlyList<LogicalLine> lines, KeywordSchema schema, DiagnosticBag diagnostics, StringPool? pool = null)
+    public SyntaxParser(LineList lines, KeywordSchema schema, DiagnosticBag diagnostics, StringPool? pool = null)
     {
         _lines = lines;
         _schema = schema;

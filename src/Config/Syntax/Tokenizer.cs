@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Kad.Config.Syntax;
@@ -6,9 +5,6 @@ namespace Kad.Config.Syntax;
 /// <summary>The two ways keepalived splits a line into words.</summary>
 public static class Tokenizer
 {
-    private const string WhiteSpace = " \t\f\n\r\v";
-    private static readonly SearchValues<char> WhiteSpaceChars = SearchValues.Create(WhiteSpace);
-    private static readonly SearchValues<char> WordEnd = SearchValues.Create(WhiteSpace + "\"");
 
     /// <summary>
     /// Keyword lines (keepalived's alloc_strvec): words are separated by white space; a word that starts with a
@@ -74,7 +70,7 @@ public static class Tokenizer
 
         public bool MoveNext()
         {
-            var skipped = _next < _line.Length ? _line[_next..].IndexOfAnyExcept(WhiteSpaceChars) : -1;
+            var skipped = _next < _line.Length ? LineScan.IndexOfNonBlank(_line[_next..]) : -1;
             if (skipped < 0)
             {
                 return false;
@@ -96,7 +92,7 @@ public static class Tokenizer
                 return true;
             }
 
-            var end = _line[Start..].IndexOfAny(WordEnd);
+            var end = LineScan.IndexOfBlankOrQuote(_line[Start..]);
             Word = end < 0 ? _line[Start..] : _line.Slice(Start, end);
             _next = Start + Word.Length;
             return true;
@@ -118,7 +114,7 @@ public static class Tokenizer
         var word = new StringBuilder();
         while (true)
         {
-            while (i < text.Length && WhiteSpaceChars.Contains(text[i]))
+            while (i < text.Length && LineScan.IsBlank(text[i]))
             {
                 i++;
             }
@@ -167,7 +163,7 @@ public static class Tokenizer
                     continue;
                 }
 
-                if (WhiteSpaceChars.Contains(c))
+                if (LineScan.IsBlank(c))
                 {
                     break;
                 }
