@@ -27,6 +27,7 @@ internal sealed class TcpConnector : ICallbackAttempt
     private readonly byte[]? _interface;
     private readonly int _family;
     private readonly int _slot;
+    private readonly ProbeResult? _unusable;
     // (generation << 1) | Pending: whoever moves it off Pending (poller, Abort) owns the descriptor and closes it.
     private long _state;
     private int _fd = -1;
@@ -45,10 +46,13 @@ internal sealed class TcpConnector : ICallbackAttempt
             var local = options.BindTo ?? (_family == Interop.AF_INET6 ? IPAddress.IPv6Any : IPAddress.Any);
             if (local.AddressFamily != target.AddressFamily)
             {
-                throw new ArgumentException($"bindto {local} is not of the same family as {target.Address}");
+                // As on the .NET path: every check fails, saying why (the configuration itself was accepted).
+                _unusable = ProbeResult.Down("connect", $"ArgumentException: bindto {local} is not of the same family as {target.Address}");
             }
-
-            _local = SocketAddress(new IPEndPoint(local, options.BindPort ?? 0));
+            else
+            {
+                _local = SocketAddress(new IPEndPoint(local, options.BindPort ?? 0));
+            }
         }
 
         if (options.BindInterface is { } name)
@@ -67,6 +71,11 @@ internal sealed class TcpConnector : ICallbackAttempt
 
     public ProbeResult? Start()
     {
+        if (_unusable is not null)
+        {
+            return _unusable;
+        }
+
         var generation = (uint)Interlocked.Increment(ref s_generation);
         var fd = Interop.Socket(_family, Interop.SOCK_STREAM | Interop.SOCK_NONBLOCK | Interop.SOCK_CLOEXEC, Interop.IPPROTO_TCP);
         if (fd < 0)

@@ -102,6 +102,17 @@ public sealed class TcpConnectorTests
     }
 
     [Test]
+    public async Task Start_BindToOfTheOtherFamily_EachAttemptFailsSayingWhy()
+    {
+        var options = new TcpCheckOptions { BindTo = IPAddress.IPv6Loopback };
+
+        var (result, immediate) = await AttemptAsync(options, new IPEndPoint(IPAddress.Loopback, Ports.UnusedTcp()), TimeSpan.FromSeconds(1));
+
+        Assert.That((immediate, result?.Success, result?.FailedStep), Is.EqualTo((true, (bool?)false, "connect")));
+        Assert.That(result!.Reason, Does.Contain("not of the same family"));
+    }
+
+    [Test]
     public async Task Start_ManyAttemptsInARow_EachReportedOnce()
     {
         await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
