@@ -28,6 +28,16 @@ internal static partial class Interop
     internal const uint EPOLLERR = 0x008;
     internal const uint EPOLLHUP = 0x010;
     internal const uint EPOLLONESHOT = 1u << 30;
+    internal const short POLLOUT = 0x004; // asm-generic/poll.h
+
+    /// <summary>struct pollfd.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
 
     /// <summary>struct epoll_event as x86-64 lays it out (packed: the 64-bit data right after the 32-bit mask).</summary>
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
@@ -54,6 +64,9 @@ internal static partial class Interop
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    internal static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
 
     [LibraryImport("libc", EntryPoint = "epoll_create1", SetLastError = true)]
     internal static partial int EpollCreate1(int flags);

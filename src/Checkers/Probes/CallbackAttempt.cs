@@ -23,9 +23,12 @@ internal interface ICallbackAttempt : IDisposable
     /// </summary>
     ProbeResult? Start();
 
-    /// <summary>Ends an attempt in progress (timeout or stop); true when this call ended it (no callback follows).</summary>
-    bool Abort();
+    /// <summary>
+    /// The attempt's time is up: ends it and returns its result — the outcome if it had in fact ended but was not
+    /// reported yet (its thread was slow), else a timeout. Null when it had already been reported (or aborted).
+    /// </summary>
+    ProbeResult? Expire();
 
-    /// <summary>The result of an attempt that ran out of time.</summary>
-    ProbeResult TimedOut { get; }
+    /// <summary>Ends an attempt in progress (stop); true when this call ended it (no callback follows).</summary>
+    bool Abort();
 }

@@ -67,6 +67,7 @@ internal sealed class TcpConnector : ICallbackAttempt
     /// <summary>Whether this platform has the path (the epoll_event layout here is x86-64's).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
+    /// <summary>The result of a connect still in progress when its time is up.</summary>
     public ProbeResult TimedOut { get; }
 
     public ProbeResult? Start()
@@ -107,16 +108,38 @@ internal sealed class TcpConnector : ICallbackAttempt
         return null;
     }
 
+    public unsafe ProbeResult? Expire()
+    {
+        if (!TryTakeOver())
+        {
+            return null;
+        }
+
+        // Like keepalived's loop, which handles a socket that became writable before its timer: a connect that
+        // finished while the poller thread had no CPU yet is judged on what it did, not timed out.
+        var fd = _fd;
+        var poll = new Interop.PollFd { Fd = fd, Events = Interop.POLLOUT };
+        var result = Interop.Poll(&poll, 1, 0) == 1 ? Outcome(fd) : TimedOut;
+        Interop.Close(fd);
+        return result;
+    }
+
     public bool Abort()
     {
-        var state = Volatile.Read(ref _state);
-        if ((state & Pending) == 0 || Interlocked.CompareExchange(ref _state, state & ~Pending, state) != state)
+        if (!TryTakeOver())
         {
             return false;
         }
 
         Interop.Close(_fd); // closing also takes it out of the epoll set
         return true;
+    }
+
+    /// <summary>Moves a pending attempt to ended; true when this call did (and so owns the descriptor).</summary>
+    private bool TryTakeOver()
+    {
+        var state = Volatile.Read(ref _state);
+        return (state & Pending) != 0 && Interlocked.CompareExchange(ref _state, state & ~Pending, state) == state;
     }
 
     public void Dispose()
@@ -129,7 +152,7 @@ internal sealed class TcpConnector : ICallbackAttempt
     }
 
     /// <summary>On the poller's thread: the connect of <paramref name="generation"/> finished (or failed).</summary>
-    internal unsafe void OnWritable(uint generation)
+    internal void OnWritable(uint generation)
     {
         var pending = ((long)generation << 1) | Pending;
         if (Interlocked.CompareExchange(ref _state, pending & ~Pending, pending) != pending)
@@ -138,14 +161,21 @@ internal sealed class TcpConnector : ICallbackAttempt
         }
 
         var fd = _fd;
+        var result = Outcome(fd);
+        Interop.Close(fd); // closing also takes it out of the epoll set
+        _done(result);
+    }
+
+    /// <summary>A finished connect's result: SO_ERROR 0 is connected.</summary>
+    private unsafe ProbeResult Outcome(int fd)
+    {
         int error = 0, length = sizeof(int);
         if (Interop.GetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_ERROR, &error, &length) != 0)
         {
             error = Marshal.GetLastPInvokeError();
         }
 
-        Interop.Close(fd);
-        _done(error == 0 ? _up : Failure(error));
+        return error == 0 ? _up : Failure(error);
     }
 
     /// <summary>bind_if, fwmark, bindto/bind_port, as the .NET path sets them.</summary>

@@ -516,9 +516,9 @@ public sealed class HealthMonitor : IAsyncDisposable
             {
                 if ((token & 1) != 0)
                 {
-                    if (_attempt!.Abort())
+                    if (_attempt!.Expire() is { } result)
                     {
-                        AttemptEnded(_attempt.TimedOut);
+                        AttemptEnded(result);
                     }
                 }
                 else if (_monitor.IsSuspended(Entry!.Key.VirtualServer))

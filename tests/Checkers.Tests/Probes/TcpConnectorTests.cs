@@ -86,6 +86,22 @@ public sealed class TcpConnectorTests
     }
 
     [Test]
+    public void Expire_ConnectStillInProgress_IsTheTimeoutOnce()
+    {
+        using var full = FullListener.Create();
+        var reported = 0;
+        using var connector = new TcpConnector(new TcpCheckOptions(), full.EndPoint, Up, TimedOut, _ => Interlocked.Increment(ref reported));
+
+        Assert.That(connector.Start(), Is.Null);
+        Thread.Sleep(300);
+
+        Assert.That(connector.Expire(), Is.SameAs(TimedOut));
+        Assert.That(connector.Expire(), Is.Null, "already ended");
+        Assert.That(connector.Abort(), Is.False);
+        Assert.That(reported, Is.Zero, "no callback for an expired attempt");
+    }
+
+    [Test]
     public async Task Start_BindToAndBindPort_ConnectionComesFromThatSource()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

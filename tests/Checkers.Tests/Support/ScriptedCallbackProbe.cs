@@ -66,6 +66,8 @@ internal sealed class ScriptedCallbackProbe(TimeProvider clock, TimeSpan attempt
         return true;
     }
 
+    public ProbeResult? Expire() => Abort() ? TimedOut : null;
+
     public bool Abort()
     {
         lock (_gate)
