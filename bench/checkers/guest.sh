@@ -4,6 +4,7 @@
 #
 #   rs_down_reaction   a real server's listener is killed; time until its destination leaves IPVS (ms, median of
 #                      ROUNDS). TCP_CHECK, delay_loop 1, connect_timeout 1, retry 0. Polled with ipvsadm every ~50 ms.
+#                      Rounds start once the daemon is quiet after its start (see react()).
 #   checker_cpu_1000   1,000 real servers with TCP_CHECK, delay_loop 1, against a live listener: CPU seconds used by
 #                      the daemon (kad: the whole process; keepalived: its checker child) over WINDOW seconds after a
 #                      warm-up, in ms of CPU per second of wall time.
@@ -79,8 +80,16 @@ virtual_server 10.29.0.2 8081 {
 CONF
 react() { # daemon -> median ms
   pid=$(start_daemon "$1" /tmp/react.conf)
-  # The daemon's own start (minutes for .NET on a loaded emulated CPU) is not part of the figure.
+  # The daemon's own start (minutes for .NET on a loaded emulated CPU) is not part of the figure, nor is its tail:
+  # kad keeps compiling hot code for a while after start (tiered JIT), and a daemon using a whole emulated CPU slows
+  # this very measurement. So the rounds begin once the daemon is quiet (under 5 % of a CPU over 2 s; at most 180 s).
   i=0; while ! has_dest 10.29.0.2:8081 10.31.0.1:8081 && [ "$i" -lt 1200 ]; do sleep 0.5; i=$((i + 1)); done
+  settle=$(now_cs)
+  while :; do
+    q0=$(cpu_ticks "$pid"); sleep 2; q1=$(cpu_ticks "$pid")
+    [ $((q1 - q0)) -le 10 ] || [ $(( $(now_cs) - settle )) -ge 18000 ] && break
+  done
+  echo "# $1 quiet $(( ($(now_cs) - settle) / 100 )) s after its first destination (last 2 s: $(( (q1 - q0) * 10 )) ms of CPU)" >&2
   samples=
   r=0
   c0=$(cpu_ticks "$pid"); w0=$(now_cs)
