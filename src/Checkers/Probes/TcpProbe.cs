@@ -4,8 +4,12 @@ using System.Runtime.CompilerServices;
 
 namespace Kad.Checkers.Probes;
 
-/// <summary>TCP_CHECK: up when the server accepts a connection within connect_timeout.</summary>
-public sealed class TcpProbe(TcpCheckOptions options, IPEndPoint target, CheckerTiming timing) : IHealthProbe
+/// <summary>
+/// TCP_CHECK: up when the server accepts a connection within connect_timeout. The monitor drives it through
+/// <see cref="ICallbackProbe.CreateAttempt"/> (a non-blocking connect completed on the connect poller, keepalived's way);
+/// <see cref="ProbeAsync"/> is the same check through .NET sockets, for one-off checks and other platforms.
+/// </summary>
+public sealed class TcpProbe(TcpCheckOptions options, IPEndPoint target, CheckerTiming timing) : ICallbackProbe
 {
     // Thousands of checks a second succeed the same way: one result, made once (ProbeResult is immutable).
     private readonly ProbeResult _up = ProbeResult.Up($"connected to {target}");
@@ -31,4 +35,9 @@ public sealed class TcpProbe(TcpCheckOptions options, IPEndPoint target, Checker
             return ProbeResult.Down("connect", ProbeSockets.Describe(ex));
         }
     }
+
+    ICallbackAttempt? ICallbackProbe.CreateAttempt(Action<ProbeResult> done) =>
+        TcpConnector.IsSupported
+            ? new TcpConnector(options, target, _up, ProbeResult.Down("connect", $"timed out after {timing.ConnectTimeout.TotalSeconds:0.###} s during connect"), done)
+            : null;
 }

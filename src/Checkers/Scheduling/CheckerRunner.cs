@@ -9,12 +9,11 @@ namespace Kad.Checkers.Scheduling;
 public sealed record CheckOutcome(ProbeResult Result, TimeSpan Latency, int Attempts);
 
 /// <summary>
-/// Runs one checker on keepalived's timing, as an async loop that holds no thread while it waits: first check after
-/// the start delay, each check an attempt bounded by the probe's timeout, retried <c>retry</c> times
-/// <c>delay_before_retry</c> apart (a Polly pipeline: retry around timeout), then <c>delay_loop</c> until the next.
-/// As keepalived does, retries guard only against a false "down": once the checker has run and is down, a failed
-/// attempt is final and the next check waits for delay_loop.
-/// Not safe for concurrent use: one loop drives one runner.
+/// One whole check of a checker on keepalived's timing: an attempt bounded by the probe's timeout, retried
+/// <c>retry</c> times <c>delay_before_retry</c> apart (a Polly pipeline: retry around timeout). As keepalived's
+/// HTTP_GET and others do, retries guard only against a false "down": once the checker has run and is down, a failed
+/// attempt is final. The monitor's scheduler decides when checks run (delay_loop, warmup); TCP_CHECK's attempts are
+/// driven by the monitor itself (see <c>HealthMonitor</c>). Not safe for concurrent use: one checker, one check at a time.
 /// </summary>
 public sealed class CheckerRunner
 {
@@ -47,37 +46,6 @@ public sealed class CheckerRunner
     public IHealthProbe Probe => _probe;
 
     public CheckerTiming Timing => _timing;
-
-    /// <summary>
-    /// Checks forever: waits <paramref name="firstDelay"/>, then checks every delay_loop until cancelled.
-    /// <paramref name="report"/> records each outcome and returns the checker's health after it; while
-    /// <paramref name="suspended"/> says so, checks are skipped (the rhythm continues).
-    /// </summary>
-    public async Task RunAsync(TimeSpan firstDelay, Func<CheckOutcome, Health> report, Func<bool> suspended, CancellationToken cancellationToken)
-    {
-        await Task.Delay(firstDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
-        var retry = true; // the first check retries whatever the starting state (keepalived: !has_run)
-        while (true)
-        {
-            if (suspended())
-            {
-                await Task.Delay(_timing.DelayLoop, _timeProvider, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            var started = _timeProvider.GetTimestamp();
-            var outcome = await CheckOnceAsync(retry, cancellationToken).ConfigureAwait(false);
-            retry = report(outcome) != Health.Down;
-            var wait = _timing.DelayLoop;
-            if (_probe.DelayLoopFromStart)
-            {
-                var spent = _timeProvider.GetElapsedTime(started);
-                wait = spent >= wait ? TimeSpan.Zero : wait - spent;
-            }
-
-            await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>
     /// One check: one attempt, plus up to <c>retry</c> more when <paramref name="retry"/> is set. Throws only when

@@ -1,12 +1,15 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Kad.Checkers.Probes;
 
 namespace Kad.Checkers.Scheduling;
 
 /// <summary>
-/// Runs every checker of every real server and publishes health transitions on <see cref="Events"/>. Each checker
-/// is an async loop (no thread of its own); first checks are spread by warmup; results for one server are applied
+/// Runs every checker of every real server and publishes health transitions on <see cref="Events"/>. One
+/// <see cref="CheckScheduler"/> (one timer) wakes every checker when it is due, in batches; TCP_CHECK connects are
+/// completed on the connect poller's thread, with no thread-pool hand-off per check; other probes run as tasks
+/// between wake-ups. First checks are spread by warmup; results for one server are applied
 /// under that server's lock so its events come out in order. A reload (<see cref="UpdateAsync"/>) keeps the state
 /// of servers whose checkers did not change; <see cref="SetSuspended"/> pauses a virtual server's checkers
 /// (keepalived's <c>ha_suspend</c>).
@@ -20,6 +23,7 @@ public sealed class HealthMonitor : IAsyncDisposable
     private readonly Channel<HealthEvent> _events = Channel.CreateUnbounded<HealthEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _updating = new(1, 1);
+    private readonly CheckScheduler _scheduler;
     private readonly Lock _suspendedGate = new();
     private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
     private volatile Dictionary<RealServerKey, ServerEntry> _servers;
@@ -45,6 +49,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _random = random ?? new Random();
         _probeFactory = probeFactory;
+        _scheduler = new CheckScheduler(timeProvider);
         _servers = Plan(servers, current: []).ToDictionary(p => p.Entry.Key, p => p.Entry);
     }
 
@@ -67,6 +72,8 @@ public sealed class HealthMonitor : IAsyncDisposable
         {
             StartLoops(entry);
         }
+
+        _scheduler.RunDue(); // checks due at once (warmup 0) run now, not on the next timer expiry
     }
 
     /// <summary>The derived health and weight of a server right now; throws <see cref="KeyNotFoundException"/> for one not watched.</summary>
@@ -182,6 +189,8 @@ public sealed class HealthMonitor : IAsyncDisposable
                 {
                     StartLoop(loop);
                 }
+
+                _scheduler.RunDue();
             }
 
             _logger.LogInformation("checkers reloaded: {Kept} kept, {Started} started, {Stopped} stopped", next.Values.Sum(e => e.Loops.Length) - fresh.Count, fresh.Count, stopping.Count);
@@ -210,6 +219,7 @@ public sealed class HealthMonitor : IAsyncDisposable
                 await loop.StopAsync().ConfigureAwait(false);
             }
 
+            _scheduler.Dispose();
             _events.Writer.TryComplete();
         }
         finally
@@ -319,7 +329,7 @@ public sealed class HealthMonitor : IAsyncDisposable
 
         var name = $"{options.Kind}#{index}";
         var logAll = options.LogAllFailures ?? false;
-        var runner = new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider, (failed, attempt) =>
+        void FailedAttempt(ProbeResult failed, int attempt) =>
             _logger.Log(
                 logAll ? LogLevel.Information : LogLevel.Debug,
                 "{Server} {Checker} attempt {Attempt} failed at {Step}: {Reason}; retrying",
@@ -327,8 +337,9 @@ public sealed class HealthMonitor : IAsyncDisposable
                 name,
                 attempt,
                 failed.FailedStep,
-                failed.Reason));
-        return new CheckerLoop(options, runner, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
+                failed.Reason);
+        var runner = new CheckerRunner(probe, CheckerTiming.Resolve(options), _timeProvider, FailedAttempt);
+        return new CheckerLoop(this, options, runner, FailedAttempt, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token));
     }
 
     /// <summary>Routes a running loop's results to its place in a new entry, with its health carried over.</summary>
@@ -353,11 +364,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         }
     }
 
-    private void StartLoop(CheckerLoop loop)
-    {
-        var firstDelay = StartSchedule.FirstDelay(loop.Runner.Timing, _random);
-        loop.Task = loop.Runner.RunAsync(firstDelay, outcome => Record(loop, outcome), () => IsSuspended(loop.Entry!.Key.VirtualServer), loop.Stopping.Token);
-    }
+    private void StartLoop(CheckerLoop loop) => loop.Begin(StartSchedule.FirstDelay(loop.Runner.Timing, _random));
 
     private bool IsSuspended(string virtualServer)
     {
@@ -441,16 +448,44 @@ public sealed class HealthMonitor : IAsyncDisposable
         return current;
     }
 
-    /// <summary>One checker's loop; survives a reload that leaves its options unchanged, moving to the new entry.</summary>
-    private sealed class CheckerLoop(CheckerOptions options, CheckerRunner runner, CancellationTokenSource stopping) : IDisposable
+    /// <summary>
+    /// One checker's rhythm, woken by the monitor's <see cref="CheckScheduler"/>; survives a reload that leaves its
+    /// options unchanged, moving to the new entry. A probe with a callback path (TCP_CHECK) is driven attempt by
+    /// attempt here, with keepalived's TCP_CHECK retry rule; any other probe runs a whole check (Polly: retry around
+    /// timeout) per wake-up. Wake-ups carry a token: even starts a check or attempt, odd times an attempt out; only
+    /// the latest token counts.
+    /// </summary>
+    private sealed class CheckerLoop : IScheduledWork, IDisposable
     {
-        public CheckerOptions Options => options;
+        private readonly HealthMonitor _monitor;
+        private readonly CheckerOptions _options;
+        private readonly CheckerRunner _runner;
+        private readonly Action<ProbeResult, int> _failedAttempt;
+        private readonly CancellationTokenSource _stopping;
+        private readonly CancellationToken _cancel;
+        private readonly ICallbackAttempt? _attempt;
+        private long _sequence;
+        private long _token = -1;
+        private Task? _inFlight;
+        private bool _retry = true; // a whole check: the first one retries whatever the starting state (keepalived: !has_run)
+        private int _retries;       // attempt by attempt: retries used in this check (keepalived's retry_it)
+        private int _attempts;
+        private long _attemptStarted;
 
-        public CheckerRunner Runner => runner;
+        public CheckerLoop(HealthMonitor monitor, CheckerOptions options, CheckerRunner runner, Action<ProbeResult, int> failedAttempt, CancellationTokenSource stopping)
+        {
+            _monitor = monitor;
+            _options = options;
+            _runner = runner;
+            _failedAttempt = failedAttempt;
+            _stopping = stopping;
+            _cancel = stopping.Token;
+            _attempt = (runner.Probe as ICallbackProbe)?.CreateAttempt(OnAttemptDone);
+        }
 
-        public CancellationTokenSource Stopping => stopping;
+        public CheckerOptions Options => _options;
 
-        public Task? Task { get; set; }
+        public CheckerRunner Runner => _runner;
 
         /// <summary>Where results go; changed only with the gates of both the old and the new entry held.</summary>
         public ServerEntry? Entry { get; private set; }
@@ -466,6 +501,48 @@ public sealed class HealthMonitor : IAsyncDisposable
             Index = index;
         }
 
+        public void Begin(TimeSpan firstDelay) => Wake(firstDelay, timeout: false);
+
+        public bool IsCurrent(long token) => token == Volatile.Read(ref _token);
+
+        public void OnDue(long token)
+        {
+            if (Stopped || !IsCurrent(token))
+            {
+                return;
+            }
+
+            try
+            {
+                if ((token & 1) != 0)
+                {
+                    if (_attempt!.Expire() is { } result)
+                    {
+                        AttemptEnded(result);
+                    }
+                }
+                else if (_monitor.IsSuspended(Entry!.Key.VirtualServer))
+                {
+                    // ha_suspend: no probe, same rhythm (keepalived reschedules a disabled checker after delay_loop).
+                    Wake(_runner.Timing.DelayLoop, timeout: false);
+                }
+                else if (_attempt is not null)
+                {
+                    StartAttempt();
+                }
+                else
+                {
+                    StartCheck();
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Never expected; a checker must not stop for good (nor take the scheduler's batch down with it).
+                _monitor._logger.LogError(ex, "{Checker} of {Server} failed; next check after delay_loop", $"{_options.Kind}#{Index}", Entry?.Key);
+                Wake(_runner.Timing.DelayLoop, timeout: false);
+            }
+        }
+
         public async Task StopAsync()
         {
             var entry = Entry!;
@@ -477,25 +554,121 @@ public sealed class HealthMonitor : IAsyncDisposable
                 }
 
                 Stopped = true;
-                stopping.Cancel();
+                _stopping.Cancel();
             }
 
-            if (Task is { } task)
+            _attempt?.Dispose(); // a connect in progress is abandoned (its descriptor closed)
+            if (Volatile.Read(ref _inFlight) is { } task)
             {
-                try
-                {
-                    await task.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // The normal way for a loop to end.
-                }
+                await task.ConfigureAwait(false);
             }
 
-            stopping.Dispose();
+            _stopping.Dispose();
         }
 
-        public void Dispose() => stopping.Dispose();
+        public void Dispose()
+        {
+            _attempt?.Dispose();
+            _stopping.Dispose();
+        }
+
+        private void Wake(TimeSpan delay, bool timeout)
+        {
+            var token = (Interlocked.Increment(ref _sequence) << 1) | (timeout ? 1L : 0L);
+            Volatile.Write(ref _token, token);
+            if (!Stopped)
+            {
+                _monitor._scheduler.Schedule(this, token, delay);
+            }
+        }
+
+        /// <summary>A whole check through the probe's task and the Polly pipeline.</summary>
+        private void StartCheck()
+        {
+            var started = _monitor._timeProvider.GetTimestamp();
+            var check = _runner.CheckOnceAsync(_retry, _cancel);
+            if (check.IsCompletedSuccessfully)
+            {
+                CheckEnded(check.Result, started);
+            }
+            else
+            {
+                Volatile.Write(ref _inFlight, AwaitCheckAsync(check, started));
+            }
+        }
+
+        private async Task AwaitCheckAsync(ValueTask<CheckOutcome> check, long started)
+        {
+            CheckOutcome outcome;
+            try
+            {
+                outcome = await check.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopping
+            }
+
+            CheckEnded(outcome, started);
+        }
+
+        private void CheckEnded(CheckOutcome outcome, long started)
+        {
+            _retry = _monitor.Record(this, outcome) != Health.Down;
+            var wait = _runner.Timing.DelayLoop;
+            if (_runner.Probe.DelayLoopFromStart)
+            {
+                var spent = _monitor._timeProvider.GetElapsedTime(started);
+                wait = spent >= wait ? TimeSpan.Zero : wait - spent;
+            }
+
+            Wake(wait, timeout: false);
+        }
+
+        /// <summary>One attempt through the callback path; its timeout is a wake-up set before the attempt starts.</summary>
+        private void StartAttempt()
+        {
+            _attempts++;
+            _attemptStarted = _monitor._timeProvider.GetTimestamp();
+            // Set first: a result reported at once (or from the poller before Start returns) replaces this wake-up.
+            Wake(_runner.Probe.AttemptTimeout, timeout: true);
+            if (_attempt!.Start() is { } result)
+            {
+                AttemptEnded(result);
+            }
+        }
+
+        /// <summary>The poller's thread: an attempt in progress ended.</summary>
+        private void OnAttemptDone(ProbeResult result)
+        {
+            if (!Stopped)
+            {
+                AttemptEnded(result);
+            }
+        }
+
+        /// <summary>
+        /// keepalived's TCP_CHECK rule (check_tcp.c, tcp_epilog): a failure with retries left is tried again after
+        /// delay_before_retry, whatever the checker's state; success or the last retry ends the check, reports it,
+        /// and the next check is delay_loop later.
+        /// </summary>
+        private void AttemptEnded(ProbeResult result)
+        {
+            var latency = _monitor._timeProvider.GetElapsedTime(_attemptStarted);
+            if (!result.Success && _retries < _runner.Timing.Retry)
+            {
+                _retries++;
+                _failedAttempt(result, _attempts);
+                Wake(_runner.Timing.DelayBeforeRetry, timeout: false);
+                return;
+            }
+
+            var outcome = new CheckOutcome(result, latency, _attempts);
+            _retries = 0;
+            _attempts = 0;
+            _monitor.Record(this, outcome);
+            Wake(_runner.Timing.DelayLoop, timeout: false);
+        }
     }
 
     private sealed class ServerEntry

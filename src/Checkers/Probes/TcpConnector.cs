@@ -1,0 +1,374 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Kad.Checkers.Probes;
+
+/// <summary>
+/// TCP_CHECK's attempt as keepalived makes it: a non-blocking connect, then the socket's SO_ERROR once it is
+/// writable, then close. A connect that ends at once (refused on a local address, or connected) is reported at
+/// once; one in progress is watched by the process-wide <see cref="ConnectPoller"/> thread, which reports it on that
+/// thread. Only one attempt of a checker is in progress at a time; each attempt has its own generation, so an epoll
+/// event that arrives late for an aborted attempt cannot complete the next one.
+/// </summary>
+internal sealed class TcpConnector : ICallbackAttempt
+{
+    private const long Pending = 1;
+
+    private static readonly ConcurrentDictionary<int, ProbeResult> Failures = new();
+    private static int s_generation;
+
+    private readonly TcpCheckOptions _options;
+    private readonly Action<ProbeResult> _done;
+    private readonly ProbeResult _up;
+    private readonly byte[] _target;
+    private readonly byte[]? _local;
+    private readonly byte[]? _interface;
+    private readonly int _family;
+    private readonly int _slot;
+    private readonly ProbeResult? _unusable;
+    // (generation << 1) | Pending: whoever moves it off Pending (poller, Abort) owns the descriptor and closes it.
+    private long _state;
+    private int _fd = -1;
+    private int _disposed;
+
+    public TcpConnector(TcpCheckOptions options, IPEndPoint target, ProbeResult up, ProbeResult timedOut, Action<ProbeResult> done)
+    {
+        _options = options;
+        _done = done;
+        _up = up;
+        TimedOut = timedOut;
+        _family = target.AddressFamily == AddressFamily.InterNetworkV6 ? Interop.AF_INET6 : Interop.AF_INET;
+        _target = SocketAddress(target);
+        if (options.BindTo is not null || options.BindPort is not null)
+        {
+            var local = options.BindTo ?? (_family == Interop.AF_INET6 ? IPAddress.IPv6Any : IPAddress.Any);
+            if (local.AddressFamily != target.AddressFamily)
+            {
+                // As on the .NET path: every check fails, saying why (the configuration itself was accepted).
+                _unusable = ProbeResult.Down("connect", $"ArgumentException: bindto {local} is not of the same family as {target.Address}");
+            }
+            else
+            {
+                _local = SocketAddress(new IPEndPoint(local, options.BindPort ?? 0));
+            }
+        }
+
+        if (options.BindInterface is { } name)
+        {
+            _interface = new byte[name.Length + 1]; // NUL-terminated interface name
+            System.Text.Encoding.ASCII.GetBytes(name, _interface);
+        }
+
+        _slot = ConnectPoller.Instance.Register(this);
+    }
+
+    /// <summary>Whether this platform has the path (the epoll_event layout here is x86-64's).</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
+    /// <summary>The result of a connect still in progress when its time is up.</summary>
+    public ProbeResult TimedOut { get; }
+
+    public ProbeResult? Start()
+    {
+        if (_unusable is not null)
+        {
+            return _unusable;
+        }
+
+        var generation = (uint)Interlocked.Increment(ref s_generation);
+        var fd = Interop.Socket(_family, Interop.SOCK_STREAM | Interop.SOCK_NONBLOCK | Interop.SOCK_CLOEXEC, Interop.IPPROTO_TCP);
+        if (fd < 0)
+        {
+            return Failure(Marshal.GetLastPInvokeError());
+        }
+
+        var error = Prepare(fd);
+        if (error == 0)
+        {
+            error = Connect(fd);
+        }
+
+        if (error != Interop.EINPROGRESS)
+        {
+            Interop.Close(fd);
+            return error == 0 ? _up : Failure(error);
+        }
+
+        // Published before the descriptor is watched: the poller may report it at once, on its own thread.
+        _fd = fd;
+        Volatile.Write(ref _state, ((long)generation << 1) | Pending);
+        error = ConnectPoller.Instance.Watch(fd, _slot, generation);
+        if (error != 0 && Abort())
+        {
+            return Failure(error);
+        }
+
+        return null;
+    }
+
+    public unsafe ProbeResult? Expire()
+    {
+        if (!TryTakeOver())
+        {
+            return null;
+        }
+
+        // Like keepalived's loop, which handles a socket that became writable before its timer: a connect that
+        // finished while the poller thread had no CPU yet is judged on what it did, not timed out.
+        var fd = _fd;
+        var poll = new Interop.PollFd { Fd = fd, Events = Interop.POLLOUT };
+        var result = Interop.Poll(&poll, 1, 0) == 1 ? Outcome(fd) : TimedOut;
+        Interop.Close(fd);
+        return result;
+    }
+
+    public bool Abort()
+    {
+        if (!TryTakeOver())
+        {
+            return false;
+        }
+
+        Interop.Close(_fd); // closing also takes it out of the epoll set
+        return true;
+    }
+
+    /// <summary>Moves a pending attempt to ended; true when this call did (and so owns the descriptor).</summary>
+    private bool TryTakeOver()
+    {
+        var state = Volatile.Read(ref _state);
+        return (state & Pending) != 0 && Interlocked.CompareExchange(ref _state, state & ~Pending, state) == state;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Abort();
+            ConnectPoller.Instance.Unregister(_slot);
+        }
+    }
+
+    /// <summary>On the poller's thread: the connect of <paramref name="generation"/> finished (or failed).</summary>
+    internal void OnWritable(uint generation)
+    {
+        var pending = ((long)generation << 1) | Pending;
+        if (Interlocked.CompareExchange(ref _state, pending & ~Pending, pending) != pending)
+        {
+            return; // aborted meanwhile (timeout or stop), or an older attempt's event
+        }
+
+        var fd = _fd;
+        var result = Outcome(fd);
+        Interop.Close(fd); // closing also takes it out of the epoll set
+        _done(result);
+    }
+
+    /// <summary>A finished connect's result: SO_ERROR 0 is connected.</summary>
+    private unsafe ProbeResult Outcome(int fd)
+    {
+        int error = 0, length = sizeof(int);
+        if (Interop.GetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_ERROR, &error, &length) != 0)
+        {
+            error = Marshal.GetLastPInvokeError();
+        }
+
+        return error == 0 ? _up : Failure(error);
+    }
+
+    /// <summary>bind_if, fwmark, bindto/bind_port, as the .NET path sets them.</summary>
+    private unsafe int Prepare(int fd)
+    {
+        if (_interface is not null)
+        {
+            fixed (byte* name = _interface)
+            {
+                if (Interop.SetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_BINDTODEVICE, name, _interface.Length) != 0)
+                {
+                    return Marshal.GetLastPInvokeError();
+                }
+            }
+        }
+
+        if (_options.Fwmark is { } fwmark)
+        {
+            if (Interop.SetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_MARK, &fwmark, sizeof(uint)) != 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+        }
+
+        if (_local is null)
+        {
+            return 0;
+        }
+
+        if (_options.BindPort is not null)
+        {
+            // Repeated checks reuse the same source port; the previous connection may still be in TIME_WAIT.
+            var on = 1;
+            if (Interop.SetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_REUSEADDR, &on, sizeof(int)) != 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+        }
+
+        fixed (byte* local = _local)
+        {
+            return Interop.Bind(fd, local, _local.Length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    private unsafe int Connect(int fd)
+    {
+        fixed (byte* target = _target)
+        {
+            return Interop.Connect(fd, target, _target.Length) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>struct sockaddr_in / sockaddr_in6 (linux/in.h, linux/in6.h): family in host order, port in network order.</summary>
+    private static byte[] SocketAddress(IPEndPoint endPoint)
+    {
+        var v6 = endPoint.AddressFamily == AddressFamily.InterNetworkV6;
+        var bytes = new byte[v6 ? 28 : 16];
+        BitConverter.TryWriteBytes(bytes.AsSpan(0, 2), (ushort)(v6 ? Interop.AF_INET6 : Interop.AF_INET));
+        bytes[2] = (byte)(endPoint.Port >> 8);
+        bytes[3] = (byte)endPoint.Port;
+        if (v6)
+        {
+            endPoint.Address.TryWriteBytes(bytes.AsSpan(8, 16), out _);
+            BitConverter.TryWriteBytes(bytes.AsSpan(24, 4), (uint)endPoint.Address.ScopeId);
+        }
+        else
+        {
+            endPoint.Address.TryWriteBytes(bytes.AsSpan(4, 4), out _);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>One result per errno, made once: "ConnectionRefused: Connection refused", as the .NET path words it.</summary>
+    private static ProbeResult Failure(int errno) => Failures.GetOrAdd(errno, static e =>
+    {
+        // asm-generic/errno.h numbers, named as .NET's SocketError names them.
+        var name = e switch
+        {
+            111 => nameof(SocketError.ConnectionRefused),
+            110 => nameof(SocketError.TimedOut),
+            113 => nameof(SocketError.HostUnreachable),
+            101 => nameof(SocketError.NetworkUnreachable),
+            104 => nameof(SocketError.ConnectionReset),
+            99 => nameof(SocketError.AddressNotAvailable),
+            98 => nameof(SocketError.AddressAlreadyInUse),
+            1 or 13 => nameof(SocketError.AccessDenied),
+            _ => $"errno {e}",
+        };
+        return ProbeResult.Down("connect", $"{name}: {Marshal.GetPInvokeErrorMessage(e)}");
+    });
+}
+
+/// <summary>
+/// The thread that waits for connects in progress (epoll, one-shot per descriptor) and reports each one on itself:
+/// no thread-pool hand-off between a connect finishing and its result being recorded. One for the process.
+/// </summary>
+internal sealed class ConnectPoller
+{
+    private static readonly Lazy<ConnectPoller> Shared = new(() => new ConnectPoller());
+
+    private readonly Lock _gate = new();
+    private readonly Stack<int> _free = new();
+    private readonly int _epoll;
+    private TcpConnector?[] _slots = new TcpConnector?[64];
+    private int _used;
+
+    private ConnectPoller()
+    {
+        _epoll = Interop.EpollCreate1(Interop.EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        new Thread(Run) { IsBackground = true, Name = "kad tcp checks" }.Start();
+    }
+
+    public static ConnectPoller Instance => Shared.Value;
+
+    public int Register(TcpConnector connector)
+    {
+        lock (_gate)
+        {
+            var slot = _free.Count > 0 ? _free.Pop() : _used++;
+            if (slot >= _slots.Length)
+            {
+                var grown = new TcpConnector?[_slots.Length * 2];
+                _slots.CopyTo(grown, 0);
+                Volatile.Write(ref _slots, grown);
+            }
+
+            Volatile.Write(ref _slots[slot], connector);
+            return slot;
+        }
+    }
+
+    public void Unregister(int slot)
+    {
+        lock (_gate)
+        {
+            Volatile.Write(ref _slots[slot], null);
+            _free.Push(slot);
+        }
+    }
+
+    /// <summary>Watches <paramref name="fd"/> until it becomes writable or fails; 0, or the errno of epoll_ctl.</summary>
+    public unsafe int Watch(int fd, int slot, uint generation)
+    {
+        var change = new Interop.EpollEvent
+        {
+            Events = Interop.EPOLLOUT | Interop.EPOLLONESHOT,
+            Data = ((ulong)generation << 32) | (uint)slot,
+        };
+        return Interop.EpollCtl(_epoll, Interop.EPOLL_CTL_ADD, fd, &change) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    private unsafe void Run()
+    {
+        const int Batch = 128;
+        var events = stackalloc Interop.EpollEvent[Batch];
+        while (true)
+        {
+            var count = Interop.EpollWait(_epoll, events, Batch, -1);
+            if (count < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == Interop.EINTR)
+                {
+                    continue;
+                }
+
+                Thread.Sleep(10); // not expected; never spin
+                continue;
+            }
+
+            var slots = Volatile.Read(ref _slots);
+            for (var i = 0; i < count; i++)
+            {
+                var data = events[i].Data;
+                var slot = (int)(uint)data;
+                if (slot < slots.Length && Volatile.Read(ref slots[slot]) is { } connector)
+                {
+                    try
+                    {
+                        connector.OnWritable((uint)(data >> 32));
+                    }
+                    catch (Exception)
+                    {
+                        // A fault in recording one result must not stop every TCP check of the process.
+                    }
+                }
+            }
+        }
+    }
+}
