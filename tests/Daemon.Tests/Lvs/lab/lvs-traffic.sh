@@ -242,12 +242,14 @@ DRAIN="TCP  10.42.0.101:80"
 export DRAIN
 helpers="$helpers
 active() { table | awk -v svc=\"\$DRAIN\" -v dst=\"\$1\" '/^[A-Z]/ { in_svc = (index(\$0, svc \" \") == 1) } in_svc && \$1 == \"->\" && \$2 == dst { print \$5 }'; }"
-ip netns exec web1 nc -l -p 8081 > /dev/null 2>&1 &
+# The server echoes with cat (a plain nc -l would see end of input on its /dev/null stdin and close); the client's
+# input is a FIFO held open by sleep, so neither side closes until the client is killed.
+ip netns exec web1 nc -l -p 8081 -e cat > /dev/null 2>&1 &
 drain_server=$!
 mkfifo /tmp/drain-hold
 sleep 600 > /tmp/drain-hold &
 drain_hold=$!
-sleep 0.5
+wait_cs 20 "ip netns exec web1 netstat -ltn | grep -q ':8081 '" > /dev/null || sleep 2
 ip netns exec ncli nc 10.42.0.101 80 < /tmp/drain-hold > /dev/null 2>&1 &
 drain_client=$!
 if wait_cs 30 "$helpers
