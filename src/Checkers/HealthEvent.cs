@@ -27,8 +27,11 @@ public sealed record HealthEvent(
     TimeSpan Latency,
     DateTimeOffset At);
 
-/// <summary>One checker's state in a <see cref="ServerSnapshot"/>.</summary>
-public sealed record CheckerSnapshot(string Checker, string Target, Health Health);
+/// <summary>
+/// One checker's state in a <see cref="ServerSnapshot"/>, with the result of its latest check (null before the first):
+/// what the check found, how long its deciding attempt took and when it finished.
+/// </summary>
+public sealed record CheckerSnapshot(string Checker, string Target, Health Health, ProbeResult? LastResult = null, TimeSpan? LastLatency = null, DateTimeOffset? LastCheck = null);
 
 /// <summary>A real server's state at one moment: what a status command shows.</summary>
 public sealed record ServerSnapshot(RealServerKey Server, Health Health, int Weight, bool Suspended, IReadOnlyList<CheckerSnapshot> Checkers);

@@ -104,7 +104,8 @@ public sealed class HealthMonitor : IAsyncDisposable
         {
             lock (entry.Gate)
             {
-                var checkers = entry.Loops.Select((loop, i) => new CheckerSnapshot($"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i))).ToList();
+                var checkers = entry.Loops.Select((loop, i) => new CheckerSnapshot(
+                    $"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i), loop.LastResult, loop.LastResult is null ? null : loop.LastLatency, loop.LastResult is null ? null : loop.LastCheck)).ToList();
                 snapshot.Add(new ServerSnapshot(entry.Key, entry.State.ServerHealth, entry.State.Weight, IsSuspended(entry.Key.VirtualServer), checkers));
             }
         }
@@ -401,6 +402,11 @@ public sealed class HealthMonitor : IAsyncDisposable
 
     private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result)
     {
+        // For status: kept by reference under the server's lock, so recording it allocates nothing.
+        loop.LastResult = result;
+        loop.LastLatency = outcome.Latency;
+        loop.LastCheck = _timeProvider.GetUtcNow();
+
         // The common case (nothing changed) runs once per check: it allocates nothing and formats nothing.
         if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
         {
@@ -486,6 +492,13 @@ public sealed class HealthMonitor : IAsyncDisposable
         public CheckerOptions Options => _options;
 
         public CheckerRunner Runner => _runner;
+
+        /// <summary>The latest check's result, latency and end (guarded by the server entry's lock).</summary>
+        public ProbeResult? LastResult { get; set; }
+
+        public TimeSpan LastLatency { get; set; }
+
+        public DateTimeOffset LastCheck { get; set; }
 
         /// <summary>Where results go; changed only with the gates of both the old and the new entry held.</summary>
         public ServerEntry? Entry { get; private set; }

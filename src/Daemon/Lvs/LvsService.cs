@@ -259,7 +259,8 @@ public sealed partial class LvsService : IAsyncDisposable
                         kernel?.Settings.Weight,
                         kernel?.ActiveConnections ?? 0,
                         checks?.Suspended ?? false,
-                        kernel is { Settings.Weight: 0 } && (checks?.Health == Health.Down) && !rs.InhibitOnFailure);
+                        kernel is { Settings.Weight: 0 } && (checks?.Health == Health.Down) && !rs.InhibitOnFailure)
+                        .WithLatestCheck(checks?.Checkers);
                 }).ToList();
                 return new LvsVirtualServerStatus(vs.Name, [.. vs.Services.Select(x => x.Key.ToString())], _planner.HasQuorum(vs.Name), sorryActive, realServers);
             }).ToList();

@@ -2,8 +2,33 @@ using Kad.Checkers;
 
 namespace Kad.Daemon.Lvs;
 
-/// <summary>A real server in the status output: configured endpoint, health, weight wanted and weight in the kernel.</summary>
-public sealed record LvsRealServerStatus(string Endpoint, Health Health, int Weight, long? KernelWeight, uint ActiveConnections, bool Suspended, bool Draining);
+/// <summary>
+/// A real server in the status output: configured endpoint, health, weight wanted and weight in the kernel, and its
+/// checkers' latest check (<see cref="LastResult"/> names the checker and what it found; null before any check).
+/// </summary>
+public sealed record LvsRealServerStatus(string Endpoint, Health Health, int Weight, long? KernelWeight, uint ActiveConnections, bool Suspended, bool Draining)
+{
+    public string? LastResult { get; init; }
+
+    public TimeSpan? LastLatency { get; init; }
+
+    public DateTimeOffset? LastCheck { get; init; }
+
+    /// <summary>The latest check among <paramref name="checkers"/>, as status text ("TCP_CHECK#0 up: connected").</summary>
+    public LvsRealServerStatus WithLatestCheck(IReadOnlyList<CheckerSnapshot>? checkers)
+    {
+        var latest = checkers?.Where(c => c.LastResult is not null).MaxBy(c => c.LastCheck);
+        if (latest?.LastResult is not { } result)
+        {
+            return this;
+        }
+
+        var text = result.Success
+            ? $"{latest.Checker} up: {result.Reason}"
+            : $"{latest.Checker} down at {result.FailedStep}: {result.Reason}";
+        return this with { LastResult = text, LastLatency = latest.LastLatency, LastCheck = latest.LastCheck };
+    }
+}
 
 /// <summary>A virtual server in the status output.</summary>
 public sealed record LvsVirtualServerStatus(string Name, IReadOnlyList<string> Services, bool? QuorumUp, bool SorryServerActive, IReadOnlyList<LvsRealServerStatus> RealServers);

@@ -519,8 +519,18 @@ public sealed class HealthMonitorTests
         Assert.That((server.Server, server.Health, server.Weight, server.Suspended), Is.EqualTo((Server, Health.Unknown, 3, false)), "suspended at start: nothing checked yet");
         Assert.That(server.Checkers.Select(c => (c.Checker, c.Health)), Is.EqualTo(new[] { ("TCP_CHECK#0", Health.Unknown), ("TCP_CHECK#1", Health.Unknown) }));
 
+        Assert.That(server.Checkers.Select(c => c.LastResult), Is.All.Null, "no check has finished");
+
         Advance(13); // checks at t=10; the failing one retries at t=12 and goes down
-        Assert.That(monitor.Snapshot().Single().Checkers.Select(c => c.Health), Is.EqualTo(new[] { Health.Up, Health.Down }));
+        var checkers = monitor.Snapshot().Single().Checkers;
+        Assert.That(checkers.Select(c => c.Health), Is.EqualTo(new[] { Health.Up, Health.Down }));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(checkers.Select(c => (c.LastResult?.Success, c.LastResult?.FailedStep)), Is.EqualTo(new[] { ((bool?)true, (string?)null), (false, "connect") }));
+            Assert.That(checkers.Select(c => c.LastCheck), Has.All.Not.Null);
+            Assert.That(checkers[1].LastCheck, Is.GreaterThan(checkers[0].LastCheck!.Value), "the failing checker's last check is its retry, after the other's check");
+            Assert.That(checkers.Select(c => c.LastLatency), Has.All.Not.Null);
+        }
     }
 
     [Test]

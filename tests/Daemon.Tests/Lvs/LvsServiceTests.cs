@@ -232,6 +232,21 @@ public sealed class LvsServiceTests
     }
 
     /// <summary>Health driven by the test: servers are up unless set otherwise; Set publishes a transition.</summary>
+    [Test]
+    public void RealServerStatus_WithLatestCheck_TakesTheMostRecentChecker()
+    {
+        var at = new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+        var status = new LvsRealServerStatus("10.0.0.1:80", Health.Down, 1, 0, 0, false, false).WithLatestCheck(
+        [
+            new CheckerSnapshot("TCP_CHECK#0", "10.0.0.1:80", Health.Up, ProbeResult.Up("connected"), TimeSpan.FromMilliseconds(2), at),
+            new CheckerSnapshot("HTTP_GET#1", "10.0.0.1:80", Health.Down, ProbeResult.Down("status", "got 503"), TimeSpan.FromMilliseconds(7), at.AddSeconds(1)),
+            new CheckerSnapshot("MISC_CHECK#2", "10.0.0.1:80", Health.Unknown),
+        ]);
+
+        Assert.That((status.LastResult, status.LastLatency, status.LastCheck), Is.EqualTo(("HTTP_GET#1 down at status: got 503", (TimeSpan?)TimeSpan.FromMilliseconds(7), (DateTimeOffset?)at.AddSeconds(1))));
+        Assert.That(new LvsRealServerStatus("10.0.0.1:80", Health.Up, 1, 1, 0, false, false).WithLatestCheck([]).LastResult, Is.Null);
+    }
+
     private sealed class FakeHealth : IHealthSource
     {
         private readonly Channel<HealthEvent> _events = Channel.CreateUnbounded<HealthEvent>();
