@@ -164,7 +164,9 @@ public sealed partial class LvsService : IAsyncDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await health.UpdateAsync(LvsConfigMapper.Checks(model)).ConfigureAwait(false);
         var checkers = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(waiting);
         try
         {
             var switching = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -176,7 +178,7 @@ public sealed partial class LvsService : IAsyncDisposable
             var changed = _planner.SetModel(model);
             var switched = System.Diagnostics.Stopwatch.GetElapsedTime(switching);
             ApplySuspension();
-            return Pass(health, changed, cancellationToken) with { Checkers = checkers, ModelSwitch = switched };
+            return Pass(health, changed, cancellationToken) with { Checkers = checkers, Waited = waited, ModelSwitch = switched };
         }
         finally
         {
