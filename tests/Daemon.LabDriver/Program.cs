@@ -6,8 +6,10 @@
 //                            destinations (keepalived has no readiness signal of its own under -n).
 //   reload_one_line_1000x10  SIGHUP after changing one real server's weight line -> that weight seen in the kernel
 //                            (GET_DEST of the one service, polled every millisecond), for each daemon.
-// The configuration has no health checkers, so both daemons keep every real server in service and the figures are
-// about configuration, planning and netlink, not about probes. Each figure is the median of ROUNDS (default 3).
+// kad's own log lines for its start and each reload (stage timings) go to stderr beside the figures; kad and
+// keepalived rounds alternate. The configuration has no health checkers, so both daemons keep every real server in
+// service and the figures are about configuration, planning and netlink, not about probes. Each figure is the median
+// of ROUNDS (default 3).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -31,39 +33,45 @@ var kadReload = new List<double>();
 var refStart = new List<double>();
 var refReload = new List<double>();
 
+// kad and keepalived rounds alternate, so both see the same share of a busy host over the run.
 for (var round = 0; round < rounds; round++)
 {
     ipvs.Flush();
     Bench.WriteConfig(weight: 1);
-    using var kad = bench.StartKad(out var ready);
-    kadStart.Add(ready);
-    bench.CheckComplete("kad");
-    var weight = 1u;
-    for (var r = 0; r < rounds; r++)
+    using (var kad = bench.StartKad(out var ready))
     {
-        weight = weight == 1 ? 2u : 1u;
-        kadReload.Add(bench.Reload(kad, weight));
+        kadStart.Add(ready);
+        bench.CheckComplete("kad");
+        // kad's own account of its start, stage by stage.
+        Console.Error.WriteLine("kad " + Bench.KadLog("Started with", kadStart.Count));
+        var weight = 1u;
+        for (var r = 0; r < rounds; r++)
+        {
+            weight = weight == 1 ? 2u : 1u;
+            kadReload.Add(bench.Reload(kad, weight));
+            // ... and of each reload (logged once READY=1 is sent, after the kernel shows the change).
+            Console.Error.WriteLine("kad " + Bench.KadLog("Reload applied", kadReload.Count));
+        }
+
+        Bench.Stop(kad);
+        Console.Error.WriteLine(Bench.Invariant($"kad round {round}: ready {ready:F0} ms, reloads {string.Join(" ", kadReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
     }
 
-    Bench.Stop(kad);
-    Console.Error.WriteLine(Bench.Invariant($"kad round {round}: ready {ready:F0} ms, reloads {string.Join(" ", kadReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
-}
-
-for (var round = 0; round < rounds; round++)
-{
     ipvs.Flush();
     Bench.WriteConfig(weight: 1);
-    using var keepalived = bench.StartKeepalived(out var complete);
-    refStart.Add(complete);
-    var weight = 1u;
-    for (var r = 0; r < rounds; r++)
+    using (var keepalived = bench.StartKeepalived(out var complete))
     {
-        weight = weight == 1 ? 2u : 1u;
-        refReload.Add(bench.Reload(keepalived, weight));
-    }
+        refStart.Add(complete);
+        var weight = 1u;
+        for (var r = 0; r < rounds; r++)
+        {
+            weight = weight == 1 ? 2u : 1u;
+            refReload.Add(bench.Reload(keepalived, weight));
+        }
 
-    Bench.Stop(keepalived);
-    Console.Error.WriteLine(Bench.Invariant($"keepalived round {round}: table complete {complete:F0} ms, reloads {string.Join(" ", refReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
+        Bench.Stop(keepalived);
+        Console.Error.WriteLine(Bench.Invariant($"keepalived round {round}: table complete {complete:F0} ms, reloads {string.Join(" ", refReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
+    }
 }
 
 // Where a kad reload's time goes, stage by stage, in this process on the same file and the table kad left (warm).
@@ -76,8 +84,10 @@ Bench.Line("reload_one_line_1000x10", Bench.Median(kadReload), Bench.Median(refR
 return 0;
 
 /// <summary>
-/// The stages of kad's reload timed one by one with the reconciler's own code: read+validate the file, map it to the
-/// LVS model, plan (planner from the old model to the new), dump the kernel table, diff, apply the one operation.
+/// The stages of kad's reload timed one by one with the reconciler's own code, as LvsService.ReloadAsync does them:
+/// read+validate the file, map it to the LVS model, switch the planner's model (which names the changed virtual
+/// servers), read their services from the kernel, plan them, diff, apply the one operation. A whole-table dump is
+/// timed too, for comparison (a reload no longer does one).
 /// </summary>
 internal static class Stages
 {
@@ -87,7 +97,10 @@ internal static class Stages
         var first = Kad.Daemon.Lvs.LvsConfigMapper.Map(Kad.Config.KeepalivedConfigLoader.Load(Bench.ConfigPath).Config);
         var planner = new Kad.Daemon.Lvs.LvsPlanner();
         planner.SetModel(first);
-        table.Apply(Kad.Daemon.Lvs.IpvsDiff.Compute(planner.Plan(_ => null, table.Read(), DateTimeOffset.UtcNow).Desired, table.Read()));
+        var empty = table.Read();
+        var firstOperations = Kad.Daemon.Lvs.IpvsDiff.Compute(planner.Plan(_ => null, empty, DateTimeOffset.UtcNow).Desired, empty);
+        table.Apply(firstOperations);
+        var known = empty.With(firstOperations);
         var times = new Dictionary<string, List<double>>();
         var weight = 1u;
         for (var round = 0; round < rounds + 1; round++)
@@ -99,20 +112,30 @@ internal static class Stages
             Record(times, "read+validate", clock, round);
             var model = Kad.Daemon.Lvs.LvsConfigMapper.Map(loaded.Config);
             Record(times, "map", clock, round);
-            planner.SetModel(model);
+            var changed = planner.SetModel(model);
             Record(times, "planner.SetModel", clock, round);
-            var actual = table.Read();
-            Record(times, "dump", clock, round);
-            var plan = planner.Plan(_ => null, actual, DateTimeOffset.UtcNow);
+            var scope = planner.PartialScope(changed, known.Services.Count) ?? throw new InvalidOperationException("a one-line change should not need a full pass");
+            var actual = known;
+            foreach (var key in scope)
+            {
+                actual = actual.WithService(key, table.ReadService(key));
+            }
+
+            Record(times, $"read {scope.Count} service(s)", clock, round);
+            var plan = planner.Plan(_ => null, actual, DateTimeOffset.UtcNow, changed);
             Record(times, "plan", clock, round);
             var operations = Kad.Daemon.Lvs.IpvsDiff.Compute(plan.Desired, actual);
             Record(times, "diff", clock, round);
             table.Apply(operations);
             Record(times, "apply", clock, round);
+            known = actual.With(operations);
             if (operations.Count != 1)
             {
                 throw new InvalidOperationException($"{operations.Count} operations for a one-line change");
             }
+
+            _ = table.Read();
+            Record(times, "(whole-table dump, for comparison)", clock, round);
         }
 
         Console.Error.WriteLine("kad reload stages (median ms, in-process, warm): " +
@@ -202,6 +225,34 @@ internal sealed partial class Bench(IpvsClient ipvs)
                 return process;
             }
         }
+    }
+
+    /// <summary>The <paramref name="nth"/> line of kad's log (all rounds) containing <paramref name="marker"/>; waits up to 60 s for it.</summary>
+    public static string KadLog(string marker, int nth)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(Path.Combine(Work, "kad.log"));
+            }
+            catch (IOException)
+            {
+                lines = [];
+            }
+
+            var found = lines.Where(l => l.Contains(marker, StringComparison.Ordinal)).ToList();
+            if (found.Count >= nth)
+            {
+                return found[nth - 1].Trim();
+            }
+
+            Thread.Sleep(50);
+        }
+
+        return $"no log line '{marker}' #{nth} within 60 s";
     }
 
     /// <summary>Starts keepalived; <paramref name="completeMs"/> is start -> every service and destination in the kernel.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using Kad.Config;
 using Kad.Config.Model;
 using Kad.Control;
@@ -36,9 +37,11 @@ internal sealed partial class DaemonController(
     public IReadOnlyList<IDaemonHalf> Halves => _halves;
 
     /// <summary>Reads and validates the configuration; logs every diagnostic. Null when it has errors.</summary>
-    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load()
+    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load() => Load(out _);
+
+    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load(out TimeSpan reading)
     {
-        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile);
+        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile, out reading);
         if (unreadable is not null)
         {
             LogUnreadable(arguments.ConfigFile, unreadable);
@@ -61,19 +64,29 @@ internal sealed partial class DaemonController(
     }
 
     /// <summary>Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors.</summary>
-    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file)
+    /// <remarks>
+    /// The file is read once: the loader parses the very bytes that were hashed (a file replaced in between cannot
+    /// make the hash and the running configuration disagree). <paramref name="reading"/> is the read and the hash.
+    /// </remarks>
+    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, out TimeSpan reading)
     {
-        string hash;
+        var started = Stopwatch.GetTimestamp();
+        byte[] bytes;
         try
         {
-            hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
+            bytes = File.ReadAllBytes(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            reading = Stopwatch.GetElapsedTime(started);
             return (null, "", [], e.Message);
         }
 
-        var result = KeepalivedConfigLoader.Load(file, arguments.LoadOptions());
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var content = bytes.AsSpan();
+        var text = Encoding.UTF8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[Encoding.UTF8.Preamble.Length..] : content);
+        reading = Stopwatch.GetElapsedTime(started);
+        var result = KeepalivedConfigLoader.LoadText(text, file, arguments.LoadOptions());
         return (result.HasErrors ? null : result.Config, hash, result.Diagnostics, null);
     }
 
@@ -86,7 +99,7 @@ internal sealed partial class DaemonController(
         await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var (config, hash, found, unreadable) = Read(file);
+            var (config, hash, found, unreadable) = Read(file, out _);
             IReadOnlyList<string> diagnostics = unreadable is null ? [.. found.Select(d => d.ToString())] : [$"{file}: {unreadable}"];
             var current = _config;
             if (config is null || current is null)
@@ -155,7 +168,10 @@ internal sealed partial class DaemonController(
     /// <summary>First start: load (a bad file stops the daemon) and bring every enabled half up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var (config, hash, _) = Load();
+        var started = Stopwatch.GetTimestamp();
+        var collections = GcCount.Now;
+        var (config, hash, _) = Load(out var reading);
+        var loaded = Stopwatch.GetElapsedTime(started);
         if (config is null)
         {
             throw new InvalidOperationException($"configuration {arguments.ConfigFile} has errors; not starting");
@@ -164,12 +180,17 @@ internal sealed partial class DaemonController(
         _config = config;
         _configHash = hash;
         notifier.Notify(SystemdMessages.Status("starting"));
+        var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
         foreach (var half in _halves)
         {
+            var starting = Stopwatch.GetTimestamp();
             await half.StartAsync(config, cancellationToken).ConfigureAwait(false);
+            stages.Add(Stage(half, Stopwatch.GetElapsedTime(starting)));
         }
 
-        LogStarted(arguments.ConfigFile, string.Join(", ", _halves.Select(h => h.Name)));
+        stages.Add(GcCount.Now.Since(collections));
+
+        LogStarted(arguments.ConfigFile, string.Join(", ", _halves.Select(h => h.Name)), Stopwatch.GetElapsedTime(started).TotalMilliseconds, string.Join(", ", stages));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -198,7 +219,8 @@ internal sealed partial class DaemonController(
         {
             LogReloading(arguments.ConfigFile);
             var started = Stopwatch.GetTimestamp();
-            var (config, hash, diagnostics) = Load();
+            var collections = GcCount.Now;
+            var (config, hash, diagnostics) = Load(out var reading);
             var loaded = Stopwatch.GetElapsedTime(started);
             if (config is null)
             {
@@ -210,14 +232,14 @@ internal sealed partial class DaemonController(
 
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
             var changes = new List<string>();
-            var stages = new List<string> { Milliseconds("read+validate", loaded) };
+            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
             try
             {
                 foreach (var half in _halves)
                 {
                     var applying = Stopwatch.GetTimestamp();
                     changes.AddRange(await half.ApplyAsync(config, cancellationToken).ConfigureAwait(false));
-                    stages.Add(Milliseconds(half.Name, Stopwatch.GetElapsedTime(applying)));
+                    stages.Add(Stage(half, Stopwatch.GetElapsedTime(applying)));
                 }
 
                 _config = config;
@@ -236,6 +258,7 @@ internal sealed partial class DaemonController(
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
+            stages.Add(GcCount.Now.Since(collections));
             var summary = changes.Count == 0
                 ? string.Create(CultureInfo.InvariantCulture, $"applied: nothing changed ({elapsed.TotalMilliseconds:F0} ms)")
                 : string.Create(CultureInfo.InvariantCulture, $"applied: {changes.Count} change(s) in {elapsed.TotalMilliseconds:F0} ms");
@@ -251,6 +274,10 @@ internal sealed partial class DaemonController(
     }
 
     public void Dispose() => _reloading.Dispose();
+
+    /// <summary>A half's time, with its own account of it when it keeps one.</summary>
+    private static string Stage(IDaemonHalf half, TimeSpan elapsed) =>
+        half.LastApplyStages is { } detail ? $"{Milliseconds(half.Name, elapsed)} ({detail})" : Milliseconds(half.Name, elapsed);
 
     private static string Milliseconds(string stage, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture, $"{stage} {elapsed.TotalMilliseconds:F1} ms");
 
@@ -302,8 +329,8 @@ internal sealed partial class DaemonController(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Diagnostic}")]
     private partial void LogConfigWarning(string diagnostic);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Started with {File} ({Halves})")]
-    private partial void LogStarted(string file, string halves);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Started with {File} ({Halves}) in {Milliseconds:F0} ms ({Stages})")]
+    private partial void LogStarted(string file, string halves, double milliseconds, string stages);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Stopping {Half} failed")]
     private partial void LogStopFailed(Exception error, string half);
@@ -319,4 +346,15 @@ internal sealed partial class DaemonController(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary} ({Stages})")]
     private partial void LogReloaded(string summary, string stages);
+}
+
+/// <summary>Garbage collections and their pauses so far: a large configuration's parse leaves collections behind that
+/// land in whichever stage runs next, so the start and reload log lines say how much of their time they took.</summary>
+internal readonly record struct GcCount(int Gen0, int Gen1, int Gen2, TimeSpan Pause)
+{
+    public static GcCount Now => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+    public string Since(GcCount before) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"gc {Gen0 - before.Gen0}/{Gen1 - before.Gen1}/{Gen2 - before.Gen2} (gen0/1/2) paused {(Pause - before.Pause).TotalMilliseconds:F1} ms");
 }

@@ -17,6 +17,9 @@ internal interface IDaemonHalf
     /// <summary>Applies only the difference to <paramref name="config"/>; returns one line per change made.</summary>
     Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken);
 
+    /// <summary>Where the last start or <see cref="ApplyAsync"/> spent its time, for the log; null when not measured.</summary>
+    string? LastApplyStages => null;
+
     /// <summary>Graceful stop (VRRP: priority 0 and VIPs released).</summary>
     Task StopAsync(CancellationToken cancellationToken);
 

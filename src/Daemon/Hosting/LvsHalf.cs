@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Kad.Config.Model;
 using Kad.Control;
@@ -21,6 +22,8 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
 
     public string Name => "lvs";
 
+    public string? LastApplyStages { get; private set; }
+
     public Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -41,10 +44,14 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
             return [string.Create(CultureInfo.InvariantCulture, $"lvs: started with {config.VirtualServers.Length} virtual server(s)")];
         }
 
-        var before = _service.GetStatus().TotalOperations;
+        var before = _service.TotalOperations;
         WatchAddressesIfNeeded(config);
-        await _service.ReloadAsync(LvsConfigMapper.Map(config), cancellationToken).ConfigureAwait(false);
-        var operations = _service.GetStatus().TotalOperations - before;
+        var mapping = Stopwatch.GetTimestamp();
+        var model = LvsConfigMapper.Map(config);
+        var mapped = Stopwatch.GetElapsedTime(mapping);
+        var pass = await _service.ReloadAsync(model, cancellationToken).ConfigureAwait(false);
+        LastApplyStages = string.Create(CultureInfo.InvariantCulture, $"map {mapped.TotalMilliseconds:F1} ms, {pass}");
+        var operations = _service.TotalOperations - before;
         return operations == 0 ? [] : [string.Create(CultureInfo.InvariantCulture, $"lvs: {operations} IPVS operation(s)")];
     }
 
@@ -155,7 +162,11 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         _client = IpvsClient.Open();
         _service = new LvsService(new NetlinkIpvsTable(_client), timeProvider: time, loggerFactory: loggers);
         WatchAddressesIfNeeded(config);
-        await _service.StartAsync(config, cancellationToken).ConfigureAwait(false);
+        var mapping = Stopwatch.GetTimestamp();
+        var model = LvsConfigMapper.Map(config);
+        var mapped = Stopwatch.GetElapsedTime(mapping);
+        var pass = await _service.StartAsync(model, cancellationToken).ConfigureAwait(false);
+        LastApplyStages = string.Create(CultureInfo.InvariantCulture, $"map {mapped.TotalMilliseconds:F1} ms, first pass: {pass}");
     }
 
     /// <summary>Starts following the host's addresses once a configuration has ha_suspend (the first report comes before this returns).</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Kad.Netlink.Ipvs;
 using Kad.Netlink.Protocol;
 
@@ -18,6 +19,13 @@ public interface IIpvsTable
     /// <summary>Dumps every service with its destinations and their connection counts.</summary>
     ActualTable Read();
 
+    /// <summary>
+    /// One service with its destinations and their connection counts; null when the kernel does not have it. The
+    /// default dumps the whole table; implementations that can ask for one service do (a reload touching a few
+    /// services reads just those).
+    /// </summary>
+    ActualService? ReadService(IpvsServiceKey key) => Read().Services.GetValueOrDefault(key);
+
     /// <summary>Applies <paramref name="operations"/> in order, carrying on past failures; returns each failure.</summary>
     IReadOnlyList<LvsOperationFailure> Apply(IReadOnlyList<IpvsOperation> operations);
 
@@ -34,6 +42,13 @@ public sealed class NetlinkIpvsTable(IpvsClient client) : IIpvsTable
     public ActualTable Read() => ActualTable.FromDump(client.GetTable().Select(entry => (
         entry.Service.Service,
         entry.Destinations.Select(d => new ActualDestination(d.Destination, d.ActiveConnections, d.InactiveConnections)))));
+
+    public ActualService? ReadService(IpvsServiceKey key) =>
+        client.GetService(key) is { } service
+            ? new ActualService(service.Service, client.GetDestinations(key).ToImmutableDictionary(
+                d => DestinationKey.Of(d.Destination),
+                d => new ActualDestination(d.Destination, d.ActiveConnections, d.InactiveConnections)))
+            : null;
 
     public IReadOnlyList<LvsOperationFailure> Apply(IReadOnlyList<IpvsOperation> operations)
     {

@@ -28,6 +28,48 @@ public sealed record ActualTable(ImmutableDictionary<IpvsServiceKey, ActualServi
         new(dump.ToImmutableDictionary(
             s => s.Service.Key,
             s => new ActualService(s.Service, s.Destinations.ToImmutableDictionary(d => DestinationKey.Of(d.Settings)))));
+
+    /// <summary>
+    /// This table once <paramref name="applied"/> (operations the kernel accepted, in order) took effect: what the
+    /// kernel holds then, known without dumping it again. New destinations start without connections; edited ones
+    /// keep their counters.
+    /// </summary>
+    public ActualTable With(IEnumerable<IpvsOperation> applied)
+    {
+        var services = Services.ToBuilder();
+        foreach (var operation in applied)
+        {
+            switch (operation)
+            {
+                case IpvsOperation.AddService add:
+                    services[add.Service.Key] = new ActualService(add.Service, ImmutableDictionary<DestinationKey, ActualDestination>.Empty);
+                    break;
+                case IpvsOperation.UpdateService update when services.TryGetValue(update.Service.Key, out var service):
+                    services[update.Service.Key] = service with { Settings = update.Service };
+                    break;
+                case IpvsOperation.DeleteService delete:
+                    services.Remove(delete.Key);
+                    break;
+                case IpvsOperation.AddDestination add when services.TryGetValue(add.Service, out var service):
+                    services[add.Service] = service with { Destinations = service.Destinations.SetItem(DestinationKey.Of(add.Destination), new ActualDestination(add.Destination)) };
+                    break;
+                case IpvsOperation.UpdateDestination update when services.TryGetValue(update.Service, out var service):
+                    var key = DestinationKey.Of(update.Destination);
+                    var edited = service.Destinations.TryGetValue(key, out var had) ? had with { Settings = update.Destination } : new ActualDestination(update.Destination);
+                    services[update.Service] = service with { Destinations = service.Destinations.SetItem(key, edited) };
+                    break;
+                case IpvsOperation.DeleteDestination delete when services.TryGetValue(delete.Service, out var service):
+                    services[delete.Service] = service with { Destinations = service.Destinations.Remove(new DestinationKey(delete.Address, delete.Port)) };
+                    break;
+            }
+        }
+
+        return new ActualTable(services.ToImmutable());
+    }
+
+    /// <summary>This table with one service as a fresh read found it (null: the kernel does not have it).</summary>
+    public ActualTable WithService(IpvsServiceKey key, ActualService? read) =>
+        new(read is null ? Services.Remove(key) : Services.SetItem(key, read));
 }
 
 /// <summary>

@@ -39,24 +39,44 @@ public sealed class LvsPlanner
     /// Switches to a new model (start or reload). Services no longer configured are retired (deleted); destinations
     /// no longer configured under a kept service are retired too (drained first if the old virtual server drained).
     /// Quorum and alive state of what remains is kept, so a reload triggers no scripts for unchanged servers.
+    /// Returns the names of the new model's virtual servers a pass must plan for the switch to take effect: those
+    /// that are new or differ from their namesake, and those whose services have retired destinations. Work is in
+    /// proportion to what changed (plus one comparison per virtual server), so a one-line reload stays cheap.
     /// </summary>
-    public void SetModel(LvsModel model)
+    public IReadOnlySet<string> SetModel(LvsModel model)
     {
-        var newServices = model.VirtualServers.SelectMany(v => v.Services).Select(s => s.Key).ToHashSet();
-        var newDestinations = model.VirtualServers
-            .SelectMany(v => v.Services.SelectMany(s => Managed(v).Select(d => (s.Key, d))))
-            .ToHashSet();
+        var before = ByName(_model.VirtualServers);
+        var after = ByName(model.VirtualServers);
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, vs) in after)
+        {
+            if (vs is null || !before.TryGetValue(name, out var was) || was is null || !was.Equals(vs))
+            {
+                changed.Add(name);
+            }
+        }
+
+        // The owners of each new service, built only when an old virtual server changed (what stays managed under a
+        // service can come from any virtual server sharing it).
+        Dictionary<IpvsServiceKey, List<ManagedVirtualServer>>? owners = null;
         foreach (var vs in _model.VirtualServers)
         {
+            if (!changed.Contains(vs.Name) && after.ContainsKey(vs.Name))
+            {
+                continue;
+            }
+
+            owners ??= Owners(model);
             foreach (var service in vs.Services)
             {
-                if (!newServices.Contains(service.Key))
+                if (!owners.TryGetValue(service.Key, out var kept))
                 {
                     _retiredServices.Add(service.Key);
                     continue;
                 }
 
-                foreach (var destination in Managed(vs).Where(d => !newDestinations.Contains((service.Key, d))))
+                var managed = kept.SelectMany(Managed).ToHashSet();
+                foreach (var destination in Managed(vs).Where(d => !managed.Contains(d)))
                 {
                     if (!_retiredDestinations.TryGetValue(service.Key, out var retired))
                     {
@@ -67,37 +87,117 @@ public sealed class LvsPlanner
                     retired[destination] = DrainTimeoutOf(vs, destination);
                 }
             }
-        }
 
-        _retiredServices.ExceptWith(newServices);
-        foreach (var (service, retired) in _retiredDestinations)
-        {
-            foreach (var kept in newDestinations.Where(d => d.Key == service))
+            var now = after.GetValueOrDefault(vs.Name);
+            if (now is not null || !after.ContainsKey(vs.Name))
             {
-                retired.Remove(kept.d);
+                // (A name used twice in the new model keeps its servers' state: they may live on under either.)
+                foreach (var gone in vs.RealServers.Select(r => r.HealthKey).Where(k => now is null || !now.RealServers.Any(r => r.HealthKey == k)))
+                {
+                    _alive.Remove(gone);
+                }
+            }
+
+            if (!after.ContainsKey(vs.Name))
+            {
+                _quorumUp.Remove(vs.Name);
             }
         }
 
-        var names = model.VirtualServers.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var gone in _quorumUp.Keys.Where(n => !names.Contains(n)).ToList())
+        foreach (var vs in model.VirtualServers.Where(v => changed.Contains(v.Name)))
         {
-            _quorumUp.Remove(gone);
+            foreach (var service in vs.Services)
+            {
+                _retiredServices.Remove(service.Key);
+            }
         }
 
-        var servers = model.VirtualServers.SelectMany(v => v.RealServers).Select(r => r.HealthKey).ToHashSet();
-        foreach (var gone in _alive.Keys.Where(k => !servers.Contains(k)).ToList())
+        if (_retiredDestinations.Count > 0)
         {
-            _alive.Remove(gone);
+            owners ??= Owners(model);
+            foreach (var (service, retired) in _retiredDestinations.ToList())
+            {
+                if (!owners.TryGetValue(service, out var kept))
+                {
+                    // The whole service is retired (or gone): its destinations go with it.
+                    _retiredDestinations.Remove(service);
+                    continue;
+                }
+
+                foreach (var vs in kept)
+                {
+                    foreach (var destination in Managed(vs))
+                    {
+                        retired.Remove(destination);
+                    }
+
+                    if (retired.Count > 0)
+                    {
+                        changed.Add(vs.Name);
+                    }
+                }
+            }
         }
 
         _model = model;
+        return changed;
+    }
+
+    /// <summary>
+    /// The services a pass over <paramref name="changed"/> (from <see cref="SetModel"/>) concerns — theirs and every
+    /// retired one — when reading just those is cheaper than dumping a table of <paramref name="tableServices"/>
+    /// services; null when a full pass is (most of the table changed).
+    /// </summary>
+    public HashSet<IpvsServiceKey>? PartialScope(IReadOnlySet<string> changed, int tableServices)
+    {
+        var services = _model.VirtualServers.Where(v => changed.Contains(v.Name)).SelectMany(v => v.Services).Select(s => s.Key).ToHashSet();
+        services.UnionWith(_retiredServices);
+        return services.Count * 2 <= tableServices ? services : null;
+    }
+
+    /// <summary>Virtual servers by name; null for a name used twice (never taken as unchanged).</summary>
+    private static Dictionary<string, ManagedVirtualServer?> ByName(IReadOnlyList<ManagedVirtualServer> servers)
+    {
+        var byName = new Dictionary<string, ManagedVirtualServer?>(servers.Count, StringComparer.Ordinal);
+        foreach (var vs in servers)
+        {
+            byName[vs.Name] = byName.ContainsKey(vs.Name) ? null : vs;
+        }
+
+        return byName;
+    }
+
+    private static Dictionary<IpvsServiceKey, List<ManagedVirtualServer>> Owners(LvsModel model)
+    {
+        var owners = new Dictionary<IpvsServiceKey, List<ManagedVirtualServer>>();
+        foreach (var vs in model.VirtualServers)
+        {
+            foreach (var service in vs.Services)
+            {
+                if (!owners.TryGetValue(service.Key, out var list))
+                {
+                    owners[service.Key] = list = [];
+                }
+
+                list.Add(vs);
+            }
+        }
+
+        return owners;
     }
 
     /// <summary>
     /// One pass: what the table must look like given each real server's health (absent = no checker, always up)
     /// and the actual table (for drains: connection counts and what is still there).
     /// </summary>
-    public LvsPlan Plan(Func<RealServerKey, (Health Health, int Weight)?> health, ActualTable actual, DateTimeOffset now)
+    public LvsPlan Plan(Func<RealServerKey, (Health Health, int Weight)?> health, ActualTable actual, DateTimeOffset now) =>
+        Plan(health, actual, now, only: null);
+
+    /// <summary>
+    /// A pass over some virtual servers only (<paramref name="only"/> by name; null: all): the desired table then
+    /// holds just their services, plus every retired service, so a diff against it touches nothing else.
+    /// </summary>
+    public LvsPlan Plan(Func<RealServerKey, (Health Health, int Weight)?> health, ActualTable actual, DateTimeOffset now, IReadOnlySet<string>? only)
     {
         var notifications = new List<LvsNotification>();
         var services = new List<DesiredService>();
@@ -105,6 +205,11 @@ public sealed class LvsPlanner
 
         foreach (var vs in _model.VirtualServers)
         {
+            if (only is not null && !only.Contains(vs.Name))
+            {
+                continue;
+            }
+
             var states = vs.RealServers.Select(rs =>
             {
                 var (state, weight) = health(rs.HealthKey) ?? (Health.Up, (int)rs.Destination.Weight);

@@ -26,7 +26,8 @@ public sealed record LvsServiceOptions
 /// entries are not touched, so their connections live on), starts the checkers, and finishes a first reconcile
 /// before returning (gate readiness on it).</item>
 /// <item><see cref="ReloadAsync"/>: switches model; only differences are applied; unchanged real servers keep their
-/// checker state and their destinations are not touched.</item>
+/// checker state and their destinations are not touched. The reload's pass reads, plans and diffs only the virtual
+/// servers that changed.</item>
 /// <item><see cref="StopAsync"/>: keepalived 2.2.7's shutdown — checkers stop, each configured virtual server is
 /// deleted (with its destinations; other services are left alone), or the whole table is flushed with
 /// <c>lvs_flush_on_stop</c>; with <c>omega</c> notify_down/quorum_down run.</item>
@@ -35,8 +36,9 @@ public sealed record LvsServiceOptions
 /// <item><see cref="GetStatus"/>: a snapshot for the status socket. Thread-safe.</item>
 /// </list>
 /// Reconcile passes are serialised; they run on each health transition, every
-/// <see cref="LvsServiceOptions.ResyncInterval"/>, and while drains are pending. Kernel refusals are logged against
-/// the operation they concern and retried on the next pass.
+/// <see cref="LvsServiceOptions.ResyncInterval"/>, and while drains are pending; each dumps the table once (what it
+/// then applied is known without a second dump). Kernel refusals are logged against the operation they concern and
+/// retried on the next pass.
 /// </summary>
 public sealed partial class LvsService : IAsyncDisposable
 {
@@ -46,6 +48,10 @@ public sealed partial class LvsService : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ILvsScriptRunner _scripts;
     private readonly Func<IReadOnlyList<RealServerChecks>, IHealthSource> _healthFactory;
+    /// <summary>Passes with more operations log one summary line (each operation at debug level): a first start of
+    /// 1,000 services of 10 destinations would otherwise write 11,000 lines.</summary>
+    private const int LoggedOneByOne = 100;
+
     private readonly LvsPlanner _planner = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -58,7 +64,8 @@ public sealed partial class LvsService : IAsyncDisposable
     private ITimer? _drainTimer;
     private Task _loops = Task.CompletedTask;
     private IReadOnlySet<IPAddress>? _heldAddresses;
-    private ActualTable _lastActual = ActualTable.Empty;
+    private ActualTable _known = ActualTable.Empty;
+    private DateTimeOffset? _drainDue;
     private DateTimeOffset? _lastReconcile;
     private int _lastOperations;
     private long _totalOperations;
@@ -85,8 +92,11 @@ public sealed partial class LvsService : IAsyncDisposable
     /// <summary>Completed reconcile passes (tests wait on it).</summary>
     public long Passes => Interlocked.Read(ref _passes);
 
-    /// <summary>Adopts the kernel's table, starts checkers and reconciles once before returning.</summary>
-    public async Task StartAsync(LvsModel model, CancellationToken cancellationToken)
+    /// <summary>IPVS operations sent since the start (a reload's count is the difference).</summary>
+    public long TotalOperations => Interlocked.Read(ref _totalOperations);
+
+    /// <summary>Adopts the kernel's table, starts checkers and reconciles once before returning; returns where that pass went.</summary>
+    public async Task<LvsPassTimings> StartAsync(LvsModel model, CancellationToken cancellationToken)
     {
         if (_health is not null)
         {
@@ -106,22 +116,44 @@ public sealed partial class LvsService : IAsyncDisposable
 
         SetTimeouts(model);
 
+        var switching = System.Diagnostics.Stopwatch.GetTimestamp();
         _planner.SetModel(model);
+        var switched = System.Diagnostics.Stopwatch.GetElapsedTime(switching);
+        var checkers = System.Diagnostics.Stopwatch.GetTimestamp();
         _health = _healthFactory(LvsConfigMapper.Checks(model));
         ApplySuspension();
+        var made = System.Diagnostics.Stopwatch.GetElapsedTime(checkers);
         // The first pass before the checkers start, as keepalived adds its servers before checking them: health is
         // still unknown (or down with alpha) either way, and thousands of first checks would only compete with it.
-        await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+        LvsPassTimings first;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            first = Pass(_health, only: null, cancellationToken) with { Checkers = made, ModelSwitch = switched };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
         _health.Start();
         _resyncTimer = _time.CreateTimer(_ => Wake(), null, _options.ResyncInterval, _options.ResyncInterval);
         _loops = Task.WhenAll(Task.Run(WatchHealthAsync, CancellationToken.None), Task.Run(ReconcileLoopAsync, CancellationToken.None));
+        return first;
     }
 
     /// <summary>Convenience: maps <paramref name="config"/> and starts.</summary>
-    public Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken) => StartAsync(LvsConfigMapper.Map(config), cancellationToken);
+    public Task<LvsPassTimings> StartAsync(KeepalivedConfig config, CancellationToken cancellationToken) => StartAsync(LvsConfigMapper.Map(config), cancellationToken);
 
-    /// <summary>Applies a new model: checkers of unchanged servers keep running; only table differences are applied.</summary>
-    public async Task ReloadAsync(LvsModel model, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a new model: checkers of unchanged servers keep running; only table differences are applied. The pass
+    /// covers just the virtual servers the switch changed (<see cref="LvsPlanner.SetModel"/>): their services are
+    /// re-read from the kernel one by one and merged into the table the last pass left, then planned and diffed, so
+    /// the work is in proportion to the change. Drift elsewhere (a hand edit with ipvsadm) is left to the next full
+    /// pass (<see cref="LvsServiceOptions.ResyncInterval"/>, or any health event). When most services changed, one
+    /// dump is cheaper than reading them one by one, and the pass is a full one. Returns where the time went.
+    /// </summary>
+    public async Task<LvsPassTimings> ReloadAsync(LvsModel model, CancellationToken cancellationToken)
     {
         var health = _health ?? throw new InvalidOperationException("not started");
         foreach (var warning in model.Warnings)
@@ -129,24 +161,29 @@ public sealed partial class LvsService : IAsyncDisposable
             LogModelWarning(_logger, warning);
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await health.UpdateAsync(LvsConfigMapper.Checks(model)).ConfigureAwait(false);
+        var checkers = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(waiting);
         try
         {
+            var switching = System.Diagnostics.Stopwatch.GetTimestamp();
             if (model.Timeouts != _planner.Model.Timeouts)
             {
                 SetTimeouts(model);
             }
 
-            _planner.SetModel(model);
+            var changed = _planner.SetModel(model);
+            var switched = System.Diagnostics.Stopwatch.GetElapsedTime(switching);
+            ApplySuspension();
+            return Pass(health, changed, cancellationToken) with { Checkers = checkers, Waited = waited, ModelSwitch = switched };
         }
         finally
         {
             _gate.Release();
         }
-
-        ApplySuspension();
-        await ReconcileAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>keepalived's shutdown: see the class summary and docs/lvs.md.</summary>
@@ -184,7 +221,7 @@ public sealed partial class LvsService : IAsyncDisposable
                 return;
             }
 
-            Apply(IpvsDiff.Compute(plan.Desired, actual));
+            _ = Apply(IpvsDiff.Compute(plan.Desired, actual));
         }
         finally
         {
@@ -205,36 +242,75 @@ public sealed partial class LvsService : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var health = _health;
-            var actual = _table.Read();
-            var now = _time.GetUtcNow();
-            var seen = new List<(RealServerKey Server, bool Alive, int Weight)>();
-            var plan = _planner.Plan(k => Seen(seen, k, health?.Get(k)), actual, now);
-            var operations = IpvsDiff.Compute(plan.Desired, actual);
-            Apply(operations);
-            RunScripts(plan.Notifications);
-            lock (_plannedGate)
-            {
-                foreach (var (server, alive, weight) in seen)
-                {
-                    _planned[server] = (alive, weight);
-                }
-            }
-
-            lock (_statusGate)
-            {
-                _lastActual = operations.Count == 0 ? actual : _table.Read();
-                _lastReconcile = now;
-                _lastOperations = operations.Count;
-            }
-
-            Interlocked.Increment(ref _passes);
-            ScheduleDrain(plan.NextDrainDeadline, now);
+            Pass(_health, only: null, cancellationToken);
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// One pass under the gate: read the kernel (all of it, or only the services of <paramref name="only"/> and the
+    /// retired ones, merged into what the last pass left), plan, diff, apply. What the kernel then holds is known
+    /// from the read and the operations it accepted, without a second dump.
+    /// </summary>
+    private LvsPassTimings Pass(IHealthSource? health, IReadOnlySet<string>? only, CancellationToken cancellationToken)
+    {
+        var reading = System.Diagnostics.Stopwatch.GetTimestamp();
+        var services = only is null ? null : _planner.PartialScope(only, _known.Services.Count);
+        var partial = services is not null;
+        ActualTable actual;
+        if (services is not null)
+        {
+            actual = _known;
+            foreach (var key in services)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                actual = actual.WithService(key, _table.ReadService(key));
+            }
+        }
+        else
+        {
+            actual = _table.Read();
+        }
+
+        var read = System.Diagnostics.Stopwatch.GetElapsedTime(reading);
+        var planning = System.Diagnostics.Stopwatch.GetTimestamp();
+        var now = _time.GetUtcNow();
+        var seen = new List<(RealServerKey Server, bool Alive, int Weight)>();
+        var plan = _planner.Plan(k => Seen(seen, k, health?.Get(k)), actual, now, partial ? only : null);
+        var operations = IpvsDiff.Compute(plan.Desired, actual);
+        var planned = System.Diagnostics.Stopwatch.GetElapsedTime(planning);
+        var applying = System.Diagnostics.Stopwatch.GetTimestamp();
+        var failures = Apply(operations);
+        var applied = System.Diagnostics.Stopwatch.GetElapsedTime(applying);
+        RunScripts(plan.Notifications);
+        lock (_plannedGate)
+        {
+            foreach (var (server, alive, weight) in seen)
+            {
+                _planned[server] = (alive, weight);
+            }
+        }
+
+        var known = failures.Count == 0 ? actual.With(operations) : actual.With(Succeeded(operations, failures));
+        lock (_statusGate)
+        {
+            _known = known;
+            _lastReconcile = now;
+            _lastOperations = operations.Count;
+        }
+
+        Interlocked.Increment(ref _passes);
+        ScheduleDrain(plan.NextDrainDeadline, now, replace: !partial);
+        return new LvsPassTimings(services?.Count ?? -1, TimeSpan.Zero, TimeSpan.Zero, read, planned, applied, operations.Count);
+    }
+
+    private static IEnumerable<IpvsOperation> Succeeded(IReadOnlyList<IpvsOperation> operations, IReadOnlyList<LvsOperationFailure> failures)
+    {
+        var failed = failures.Select(f => f.Operation).ToHashSet(ReferenceEqualityComparer.Instance);
+        return operations.Where(o => !failed.Contains(o));
     }
 
     public LvsStatus GetStatus()
@@ -245,7 +321,7 @@ public sealed partial class LvsService : IAsyncDisposable
         {
             var servers = model.VirtualServers.Select(vs =>
             {
-                var first = vs.Services.Count > 0 && _lastActual.Services.TryGetValue(vs.Services[0].Key, out var s) ? s : null;
+                var first = vs.Services.Count > 0 && _known.Services.TryGetValue(vs.Services[0].Key, out var s) ? s : null;
                 var sorryActive = vs.SorryServer is { } sorry && first?.Destinations.TryGetValue(DestinationKey.Of(sorry), out var d) == true && d.Settings.Weight > 0;
                 var realServers = vs.RealServers.Select(rs =>
                 {
@@ -287,16 +363,31 @@ public sealed partial class LvsService : IAsyncDisposable
         _gate.Dispose();
     }
 
-    private void Apply(IReadOnlyList<IpvsOperation> operations)
+    private IReadOnlyList<LvsOperationFailure> Apply(IReadOnlyList<IpvsOperation> operations)
     {
         if (operations.Count == 0)
         {
-            return;
+            return [];
         }
 
-        foreach (var operation in operations)
+        if (operations.Count <= LoggedOneByOne)
         {
-            LogOperation(_logger, operation.Name, operation.ToString());
+            foreach (var operation in operations)
+            {
+                LogOperation(_logger, operation.Name, operation.ToString());
+            }
+        }
+        else
+        {
+            // A first start of thousands of destinations: one line per kind, each operation only with -D.
+            LogOperations(_logger, operations.Count, string.Join(", ", operations.GroupBy(o => o.Name).Select(g => $"{g.Count()} {g.Key}")));
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                foreach (var operation in operations)
+                {
+                    LogOperationDetail(_logger, operation.Name, operation.ToString());
+                }
+            }
         }
 
         var failures = _table.Apply(operations);
@@ -307,6 +398,7 @@ public sealed partial class LvsService : IAsyncDisposable
 
         Interlocked.Add(ref _totalOperations, operations.Count);
         Interlocked.Add(ref _totalFailures, failures.Count);
+        return failures;
     }
 
     private void RunScripts(IReadOnlyList<LvsNotification> notifications)
@@ -350,12 +442,23 @@ public sealed partial class LvsService : IAsyncDisposable
         }
     }
 
-    private void ScheduleDrain(DateTimeOffset? deadline, DateTimeOffset now)
+    /// <summary>
+    /// Arms the drain poll for <paramref name="deadline"/>. A full pass knows every drain and replaces the timer; a
+    /// partial one saw only its own services, so it only brings an armed poll forward.
+    /// </summary>
+    private void ScheduleDrain(DateTimeOffset? deadline, DateTimeOffset now, bool replace)
     {
+        if (!replace && (deadline is null || (_drainDue is { } armed && armed <= deadline)))
+        {
+            return;
+        }
+
         _drainTimer?.Dispose();
         _drainTimer = null;
+        _drainDue = null;
         if (deadline is { } due && !_stopping.IsCancellationRequested)
         {
+            _drainDue = due;
             var wait = due - now;
             wait = wait < _options.DrainPollInterval ? (wait < TimeSpan.Zero ? TimeSpan.Zero : wait) : _options.DrainPollInterval;
             _drainTimer = _time.CreateTimer(_ => Wake(), null, wait, Timeout.InfiniteTimeSpan);
@@ -437,6 +540,12 @@ public sealed partial class LvsService : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Operation} {Subject}")]
     private static partial void LogOperation(ILogger logger, string operation, string subject);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "applying {Count} IPVS operations: {Kinds}")]
+    private static partial void LogOperations(ILogger logger, int count, string kinds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Operation} {Subject}")]
+    private static partial void LogOperationDetail(ILogger logger, string operation, string subject);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Operation} {Subject} failed: {Error}")]
     private static partial void LogOperationFailed(ILogger logger, string operation, string subject, string error);

@@ -41,3 +41,20 @@ public sealed record LvsStatus(
     long TotalOperations,
     long TotalFailures,
     long Passes);
+
+/// <summary>
+/// Where a start's or a reload's pass went: the checkers' update (reload), waiting for a pass already running (a
+/// resync or a health event's; reload), the model switch, reading the kernel
+/// (<see cref="ServicesRead"/> services one by one, or one whole dump when -1), planning with the diff, and applying
+/// <see cref="Operations"/> operations.
+/// </summary>
+public sealed record LvsPassTimings(int ServicesRead, TimeSpan Checkers, TimeSpan ModelSwitch, TimeSpan Read, TimeSpan Plan, TimeSpan Apply, int Operations)
+{
+    public TimeSpan Waited { get; init; }
+
+    public bool Partial => ServicesRead >= 0;
+
+    public override string ToString() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"checkers {Checkers.TotalMilliseconds:F1} ms, waited for a running pass {Waited.TotalMilliseconds:F1} ms, model switch {ModelSwitch.TotalMilliseconds:F1} ms, {(Partial ? $"read {ServicesRead} service(s)" : "dump")} {Read.TotalMilliseconds:F1} ms, plan+diff {Plan.TotalMilliseconds:F1} ms, apply {Operations} op(s) {Apply.TotalMilliseconds:F1} ms");
+}

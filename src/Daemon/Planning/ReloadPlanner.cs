@@ -13,8 +13,9 @@ namespace Kad.Daemon.Planning;
 /// <summary>
 /// What a reload would change, computed with the same pieces the reload uses and applying nothing: the VRRP
 /// units' <see cref="VrrpReloadPlan"/>, and for IPVS a fresh <see cref="LvsPlanner"/> taken from the running model to
-/// the new one (so removed services and servers are retired as the reload retires them), planned against the
-/// kernel's table and the checkers' health, then <see cref="IpvsDiff"/>. Pure.
+/// the new one (so removed services and servers are retired as the reload retires them), planned — over the changed
+/// virtual servers only, as the reload's pass is — against the kernel's table and the checkers' health, then
+/// <see cref="IpvsDiff"/>. Pure.
 /// </summary>
 internal static class ReloadPlanner
 {
@@ -77,8 +78,10 @@ internal static class ReloadPlanner
     {
         var planner = new LvsPlanner();
         planner.SetModel(current);
-        planner.SetModel(next);
-        var plan = planner.Plan(health, actual, now);
+        var changed = planner.SetModel(next);
+        // The reload's own choice: a pass over the changed virtual servers only, unless most of the table changed.
+        var partial = planner.PartialScope(changed, actual.Services.Count) is not null;
+        var plan = planner.Plan(health, actual, now, partial ? changed : null);
         return IpvsDiff.Compute(plan.Desired, actual);
     }
 

@@ -22,10 +22,19 @@ internal sealed class InMemoryIpvsTable : IIpvsTable
 
     public ActualTable Current => _table;
 
+    /// <summary>Services read one by one (<see cref="ReadService"/>), in order.</summary>
+    public List<IpvsServiceKey> ServiceReads { get; } = [];
+
     public ActualTable Read()
     {
         Reads++;
         return _table;
+    }
+
+    public ActualService? ReadService(IpvsServiceKey key)
+    {
+        ServiceReads.Add(key);
+        return _table.Services.GetValueOrDefault(key);
     }
 
     /// <summary>What <c>lvs_timeouts</c> last set (null: never).</summary>

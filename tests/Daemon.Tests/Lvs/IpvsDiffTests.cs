@@ -120,6 +120,20 @@ public sealed class IpvsDiffTests
     }
 
     [Property(Arbitrary = new[] { typeof(IpvsTableArbitraries) }, MaxTest = 1000, QuietOnSuccess = true)]
+    public void With_AppliedDiff_SameTableAsTheKernelReaches(DesiredTable desired, ActualTable actual)
+    {
+        // What the reconciler keeps instead of dumping again must be what the kernel's rules produce.
+        var reached = actual;
+        var operations = IpvsDiff.Compute(desired, actual);
+        foreach (var operation in operations)
+        {
+            _ = InMemoryIpvsTable.Apply(ref reached, operation);
+        }
+
+        Assert.That(Flatten(actual.With(operations)), Is.EqualTo(Flatten(reached)));
+    }
+
+    [Property(Arbitrary = new[] { typeof(IpvsTableArbitraries) }, MaxTest = 1000, QuietOnSuccess = true)]
     public void Compute_ConvergedTable_NoOperations(ActualTable actual)
     {
         // Any table is the desired state of itself when every object in it is declared present.
@@ -177,6 +191,12 @@ public sealed class IpvsDiffTests
         IpvsOperation.DeleteDestination d => [(d.Service, new DestinationKey(d.Address, d.Port))],
         _ => [],
     };
+
+    /// <summary>A table as sorted text lines (records holding dictionaries compare them by reference).</summary>
+    internal static List<string> Flatten(ActualTable table) =>
+        [.. table.Services.Values
+            .SelectMany(s => s.Destinations.Values.Select(d => $"{s.Settings} {d.Settings} {d.ActiveConnections}/{d.InactiveConnections}").Prepend($"{s.Settings}"))
+            .Order(StringComparer.Ordinal)];
 
     internal static ActualTable Table(params (IpvsService Service, ActualDestination[] Destinations)[] services) =>
         ActualTable.FromDump(services.Select(s => (s.Service, (IEnumerable<ActualDestination>)s.Destinations)));

@@ -249,6 +249,47 @@ public sealed class LvsPlannerTests
     }
 
     [Test]
+    public void SetModel_OneOfSeveralChanged_ReturnsOnlyItsNameAndPlanTouchesOnlyIt()
+    {
+        var planner = new LvsPlanner();
+        var before = new LvsModel([Named("a", 1, Rs(1)), Named("b", 2, Rs(2)), Named("c", 3, Rs(3))]);
+        Assert.That(planner.SetModel(before), Is.EquivalentTo(new[] { "a", "b", "c" }), "everything is new at start");
+        var actual = new ActualTable(ImmutableDictionary<IpvsServiceKey, ActualService>.Empty);
+        actual = actual.With(IpvsDiff.Compute(planner.Plan(Health, actual, Now).Desired, actual));
+
+        var changed = planner.SetModel(new LvsModel([Named("a", 1, Rs(1)), Named("b", 2, Rs(2, weight: 5)), Named("c", 3, Rs(3))]));
+        var plan = planner.Plan(Health, actual, Now, changed);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changed, Is.EquivalentTo(new[] { "b" }));
+            Assert.That(plan.Desired.Services.Keys, Is.EquivalentTo(new[] { Service(2).Key }));
+            Assert.That(IpvsDiff.Compute(plan.Desired, actual), Is.EqualTo(new IpvsOperation[] { new IpvsOperation.UpdateDestination(Service(2).Key, Dest(2) with { Weight = 5 }) }));
+            Assert.That(planner.PartialScope(changed, tableServices: 3), Is.EquivalentTo(new[] { Service(2).Key }));
+            Assert.That(planner.PartialScope(changed, tableServices: 1), Is.Null, "more than half the table changed: one dump instead");
+        });
+    }
+
+    [Test]
+    public void SetModel_VirtualServerRemoved_ItsServiceInTheScopeAndDeleted()
+    {
+        var planner = new LvsPlanner();
+        planner.SetModel(new LvsModel([Named("a", 1, Rs(1)), Named("b", 2, Rs(2))]));
+        var actual = new ActualTable(ImmutableDictionary<IpvsServiceKey, ActualService>.Empty);
+        actual = actual.With(IpvsDiff.Compute(planner.Plan(Health, actual, Now).Desired, actual));
+
+        var changed = planner.SetModel(new LvsModel([Named("a", 1, Rs(1))]));
+        var plan = planner.Plan(Health, actual, Now, changed);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(changed, Is.Empty);
+            Assert.That(planner.PartialScope(changed, tableServices: 2), Is.EquivalentTo(new[] { Service(2).Key }));
+            Assert.That(IpvsDiff.Compute(plan.Desired, actual), Is.EqualTo(new IpvsOperation[] { new IpvsOperation.DeleteService(Service(2).Key) }));
+        });
+    }
+
+    [Test]
     public void SetModel_VirtualServerRemovedByReload_ServiceDeleted()
     {
         var (planner, vs) = Planner(Vs(Rs(1)));
@@ -298,6 +339,11 @@ public sealed class LvsPlannerTests
     }
 
     private static ManagedVirtualServer Vs(params ManagedRealServer[] servers) => new("web", [Web], servers);
+
+    private static IpvsService Service(int n) => new(IpvsServiceKey.ForAddress(IpvsProtocol.Tcp, IPAddress.Parse($"10.0.0.{n}"), 80), "rr");
+
+    /// <summary>A virtual server of its own service; its real servers keep the "web" health keys (unique per host).</summary>
+    private static ManagedVirtualServer Named(string name, int service, params ManagedRealServer[] servers) => new(name, [Service(service)], servers);
 
     private static ManagedRealServer Rs(int host, uint weight = 1) =>
         new(new RealServerKey("web", IPAddress.Parse($"10.0.1.{host}"), 80), Dest(host) with { Weight = weight }, false, null, null, [new TcpCheckOptions()]);
