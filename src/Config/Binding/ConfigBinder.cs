@@ -366,13 +366,7 @@ internal static class ConfigBinder
         ["script"] = (s, n, c) => s with { Script = c.Script(n, allowUser: false) ?? s.Script },
         ["interval"] = (s, n, c) => s with { Interval = c.Seconds(n, 0.000001, 86400) ?? s.Interval },
         ["timeout"] = (s, n, c) => s with { Timeout = c.Seconds(n, 0.000001, 86400) ?? s.Timeout },
-        ["weight"] = (s, n, c) =>
-        {
-            c.AtMost(n, 3);
-            var weight = c.Word(n, 1, "a weight") is { } w ? c.ParseInt(n, w, -253, 253) : null;
-            var reverse = n.Words.Length > 2 && ReverseWord(n, 2, c);
-            return weight is null ? s : s with { Weight = weight, WeightReverse = reverse };
-        },
+        ["weight"] = (s, n, c) => WeightAndReverse(n, c, -253, 253) is { } w ? s with { Weight = w.Weight, WeightReverse = w.Reverse } : s,
         ["rise"] = (s, n, c) => s with { Rise = c.Int(n, 1, int.MaxValue) ?? s.Rise },
         ["fall"] = (s, n, c) => s with { Fall = c.Int(n, 1, int.MaxValue) ?? s.Fall },
         ["user"] = (s, n, c) => c.UserAndGroup(n) is { } ug ? s with { User = ug.User, Group = ug.Group } : s,
@@ -384,13 +378,7 @@ internal static class ConfigBinder
     private static readonly Dictionary<string, Handler<VrrpTrackFile>> TrackFileTable = new(StringComparer.Ordinal)
     {
         ["file"] = (f, n, c) => f with { File = c.String(n, "a file") ?? f.File },
-        ["weight"] = (f, n, c) =>
-        {
-            c.AtMost(n, 3);
-            var weight = c.Word(n, 1, "a weight") is { } w ? c.ParseInt(n, w, -2147483647, 2147483647) : null;
-            var reverse = n.Words.Length > 2 && ReverseWord(n, 2, c);
-            return weight is null ? f : f with { Weight = weight, WeightReverse = reverse };
-        },
+        ["weight"] = (f, n, c) => WeightAndReverse(n, c, -2147483647, 2147483647) is { } w ? f with { Weight = w.Weight, WeightReverse = w.Reverse } : f,
         ["init_file"] = (f, n, c) =>
         {
             // init_file [VALUE] [overwrite]: VALUE defaults to 0.
@@ -412,6 +400,15 @@ internal static class ConfigBinder
             return f with { InitValue = value, InitOverwrite = overwrite };
         },
     };
+
+    /// <summary><c>weight W [reverse]</c> of a vrrp_script or track_file block; null (reported) when W is bad.</summary>
+    private static (int Weight, bool Reverse)? WeightAndReverse(ConfigNode n, BindContext c, long min, long max)
+    {
+        c.AtMost(n, 3);
+        var weight = c.Word(n, 1, "a weight") is { } w ? c.ParseInt(n, w, min, max) : null;
+        var reverse = n.Words.Length > 2 && ReverseWord(n, 2, c);
+        return weight is { } value ? (value, reverse) : null;
+    }
 
     private static bool ReverseWord(ConfigNode n, int index, BindContext c)
     {
