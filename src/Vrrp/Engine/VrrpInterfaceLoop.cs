@@ -212,6 +212,8 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             }
         }
 
+        AcceptOnlyOurVrids(_socketV4, v4);
+        AcceptOnlyOurVrids(_socketV6, v6);
         _poller = new Poller();
         _poller.Add(_wakeup.Fd);
         if (_socketV4 is not null)
@@ -231,6 +233,25 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         catch (VrrpSocketException ex)
         {
             _logger.LogWarning("{Interface}: no gratuitous ARP / NA: {Error}", InterfaceName, ex.Message);
+        }
+    }
+
+    /// <summary>Other routers' adverts are dropped by the kernel instead of waking this thread (<see cref="VridSocketFilter"/>).</summary>
+    private void AcceptOnlyOurVrids(VrrpSocket? socket, List<VrrpInstance> instances)
+    {
+        if (socket is null)
+        {
+            return;
+        }
+
+        try
+        {
+            socket.AcceptOnlyVrids(instances.Select(i => i.Options.VirtualRouterId));
+        }
+        catch (VrrpSocketException ex)
+        {
+            // Not fatal: unfiltered, foreign adverts are read and counted as unknown VRIDs, as before.
+            _logger.LogWarning("{Interface}: no VRID socket filter: {Error}", InterfaceName, ex.Message);
         }
     }
 
@@ -430,7 +451,8 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
                 instance = _byVridV4[vrid];
                 if (instance is null)
                 {
-                    // Another router's VRID (keepalived beside us on the link): no need to validate what nobody reads.
+                    // Another router's VRID past the socket filter (queued before it was attached, or no filter):
+                    // no need to validate what nobody reads.
                     InterfaceDrops.Increment(VrrpDropReason.UnknownVrid);
                     return;
                 }

@@ -21,6 +21,7 @@ internal static unsafe partial class Interop
     internal const ushort ETH_P_IPV6 = 0x86DD;
     internal const int SOL_SOCKET = 1;
     internal const int SO_BINDTODEVICE = 25;
+    internal const int SO_ATTACH_FILTER = 26; // <asm-generic/socket.h>
     internal const int IPPROTO_IP = 0;
     internal const int IP_MULTICAST_ALL = 49;
     internal const int IPPROTO_IPV6 = 41;
@@ -56,6 +57,14 @@ internal static unsafe partial class Interop
     {
         public void* Base;
         public nuint Length;
+    }
+
+    /// <summary>struct sock_fprog (linux/filter.h, LP64 layout): the instruction count, then a pointer to them.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SocketFilterProgram
+    {
+        public ushort Length;
+        public SocketFilterInstruction* Instructions;
     }
 
     /// <summary>struct msghdr (LP64 layout).</summary>
@@ -106,6 +115,9 @@ internal static unsafe partial class Interop
     /// <summary>sendto without errno capture: the advert path only needs to know whether the kernel took the datagram.</summary>
     [LibraryImport(Libc, EntryPoint = "sendto")]
     internal static partial nint sendto_noerrno(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int setsockopt(int fd, int level, int name, void* value, uint length);
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial nint recvmsg(int fd, MsgHdr* message, int flags);

@@ -136,6 +136,23 @@ public sealed unsafe class VrrpSocket : IDisposable
     }
 
     /// <summary>
+    /// From now on the kernel queues only adverts for <paramref name="vrids"/> on this socket (see
+    /// <see cref="VridSocketFilter"/>); a later call replaces the set.
+    /// </summary>
+    public void AcceptOnlyVrids(IEnumerable<byte> vrids)
+    {
+        var program = VridSocketFilter.Build(Family, vrids);
+        fixed (SocketFilterInstruction* instructions = program)
+        {
+            // The kernel copies the program during the call, so the array need stay pinned only for it.
+            var header = new Interop.SocketFilterProgram { Length = (ushort)program.Length, Instructions = instructions };
+            FileDescriptor.Check(
+                Interop.setsockopt(Fd, Interop.SOL_SOCKET, Interop.SO_ATTACH_FILTER, &header, (uint)sizeof(Interop.SocketFilterProgram)),
+                $"setsockopt(SO_ATTACH_FILTER) on {InterfaceName}");
+        }
+    }
+
+    /// <summary>
     /// An advert of <paramref name="template"/> from <paramref name="source"/> to <paramref name="destination"/>,
     /// prepared once so that sending it allocates and rebuilds nothing. <paramref name="ttl"/> is the IPv4 TTL (255,
     /// or <c>unicast_ttl</c> for unicast peers).
