@@ -28,6 +28,9 @@ internal sealed partial class DaemonController(
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly IReadOnlyList<IDaemonHalf> _halves = [.. halves];
     private readonly VirtualServerDetails _details = new();
+
+    /// <summary>The configuration file's loads (start and reloads): an edit inside one virtual_server block reads only that block.</summary>
+    private readonly IncrementalConfigLoader _loader = new();
     private KeepalivedConfig? _config;
     private string _configHash = "";
     private ReloadResult? _lastReload;
@@ -41,7 +44,7 @@ internal sealed partial class DaemonController(
 
     private (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load(out TimeSpan reading)
     {
-        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile, out reading);
+        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile, _loader, out reading);
         if (unreadable is not null)
         {
             LogUnreadable(arguments.ConfigFile, unreadable);
@@ -63,12 +66,15 @@ internal sealed partial class DaemonController(
         return (config, hash, [.. diagnostics.Select(d => d.ToString())]);
     }
 
-    /// <summary>Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors.</summary>
+    /// <summary>
+    /// Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors. With
+    /// <paramref name="loader"/> (the running configuration's file), the load reuses the last one where it can.
+    /// </summary>
     /// <remarks>
     /// The file is read once: the loader parses the very bytes that were hashed (a file replaced in between cannot
     /// make the hash and the running configuration disagree). <paramref name="reading"/> is the read and the hash.
     /// </remarks>
-    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, out TimeSpan reading)
+    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, IncrementalConfigLoader? loader, out TimeSpan reading)
     {
         var started = Stopwatch.GetTimestamp();
         byte[] bytes;
@@ -86,7 +92,7 @@ internal sealed partial class DaemonController(
         var content = bytes.AsSpan();
         var text = Encoding.UTF8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[Encoding.UTF8.Preamble.Length..] : content);
         reading = Stopwatch.GetElapsedTime(started);
-        var result = KeepalivedConfigLoader.LoadText(text, file, arguments.LoadOptions());
+        var result = loader is null ? KeepalivedConfigLoader.LoadText(text, file, arguments.LoadOptions()) : loader.LoadText(text, file, arguments.LoadOptions());
         return (result.HasErrors ? null : result.Config, hash, result.Diagnostics, null);
     }
 
@@ -99,7 +105,8 @@ internal sealed partial class DaemonController(
         await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var (config, hash, found, unreadable) = Read(file, out _);
+            // A plan of another file must not replace what the next reload starts from.
+            var (config, hash, found, unreadable) = Read(file, loader: null, out _);
             IReadOnlyList<string> diagnostics = unreadable is null ? [.. found.Select(d => d.ToString())] : [$"{file}: {unreadable}"];
             var current = _config;
             if (config is null || current is null)
@@ -232,7 +239,7 @@ internal sealed partial class DaemonController(
 
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
             var changes = new List<string>();
-            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
+            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) + $" ({_loader.LastLoad})" };
             try
             {
                 foreach (var half in _halves)
@@ -309,15 +316,10 @@ internal sealed partial class DaemonController(
     /// <summary>systemd's STATUS= text: how many instances are master, how many virtual servers run.</summary>
     public string StatusLine()
     {
-        // The halves' parts alone: this runs before READY=1, where the completed status is not needed.
-        var parts = new StatusParts();
-        foreach (var half in _halves)
-        {
-            half.AddStatus(parts);
-        }
-
-        var masters = parts.Instances.Count(i => i.State == "MASTER");
-        return $"{masters}/{parts.Instances.Count} VRRP instances master, {parts.VirtualServers.Count} virtual servers";
+        // The halves' counts alone: this runs before READY=1, where the whole status (a dump of the IPVS table for
+        // its counters) would delay READY=1 by the size of the table.
+        var counts = _halves.Aggregate(default(StatusCounts), (sum, half) => sum + half.Counts());
+        return $"{counts.Masters}/{counts.Instances} VRRP instances master, {counts.VirtualServers} virtual servers";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read configuration {File}: {Reason}")]
