@@ -90,20 +90,17 @@ public sealed class IncrementalConfigLoader
             return false;
         }
 
-        // The lines the edit touches, [firstTouched, lastTouched], must lie within one indexed block.
-        var firstTouched = 1 + old[..prefix].Count('\n');
-        var lastTouched = firstTouched + removed.Count('\n');
-        var index = BlockAt(last.Blocks, firstTouched);
-        if (index < 0 || lastTouched > last.Blocks[index].LastLine)
+        // The edit must lie within one indexed block: from the start of its first line to the end of its last.
+        var index = BlockAt(last.Blocks, prefix);
+        if (index < 0 || old.Length - suffix > last.Blocks[index].End)
         {
             why = "the edit is not inside one virtual_server block";
             return false;
         }
 
         var block = last.Blocks[index];
-        var start = StartOfLine(text, prefix, firstTouched - block.FirstLine);
-        var end = EndOfLine(text, text.Length - suffix, block.LastLine - lastTouched);
-        var blockText = text.AsSpan(start, end - start);
+        var lengthChange = text.Length - old.Length;
+        var blockText = text.AsSpan(block.Start, block.End + lengthChange - block.Start);
         if (!Preprocessor.IsPlainText(blockText))
         {
             why = "the edited block uses the preprocessor";
@@ -149,11 +146,12 @@ public sealed class IncrementalConfigLoader
 
         var replaced = block with
         {
+            End = block.End + lengthChange,
             LogicalLines = lines.Count,
             Parse = new(block.Parse.Start, block.Parse.Start + parsed),
             Bind = new(block.Bind.Start, block.Bind.Start + diagnostics.Items.Count - parsed),
         };
-        var blocks = Reindex(last.Blocks, index, replaced, replaced.Parse.Length - block.Parse.Length, replaced.Bind.Length - block.Bind.Length);
+        var blocks = Reindex(last.Blocks, index, replaced, lengthChange, replaced.Parse.Length - block.Parse.Length, replaced.Bind.Length - block.Bind.Length);
         var result = new ConfigLoadResult(config, document, [.. parseFindings, .. bindFindings, .. validation.Items]);
         next = last with
         {
@@ -168,18 +166,18 @@ public sealed class IncrementalConfigLoader
         return true;
     }
 
-    /// <summary>The block whose lines hold <paramref name="line"/>; -1 when none does.</summary>
-    private static int BlockAt(ImmutableArray<IndexedBlock> blocks, int line)
+    /// <summary>The block whose text holds <paramref name="position"/>; -1 when none does.</summary>
+    private static int BlockAt(ImmutableArray<IndexedBlock> blocks, int position)
     {
         int low = 0, high = blocks.Length - 1;
         while (low <= high)
         {
             var middle = low + ((high - low) / 2);
-            if (blocks[middle].LastLine < line)
+            if (blocks[middle].End < position)
             {
                 low = middle + 1;
             }
-            else if (blocks[middle].FirstLine > line)
+            else if (blocks[middle].Start > position)
             {
                 high = middle - 1;
             }
@@ -192,50 +190,23 @@ public sealed class IncrementalConfigLoader
         return -1;
     }
 
+    /// <summary>How many characters <paramref name="a"/> and <paramref name="b"/> end with alike: whole chunks first (a vectorized comparison), then one by one.</summary>
     private static int CommonSuffixLength(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
     {
+        const int Chunk = 256;
         var length = Math.Min(a.Length, b.Length);
-        var i = 0;
-        while (i < length && a[a.Length - 1 - i] == b[b.Length - 1 - i])
+        var same = 0;
+        while (same + Chunk <= length && a[^(same + Chunk)..^same].SequenceEqual(b[^(same + Chunk)..^same]))
         {
-            i++;
+            same += Chunk;
         }
 
-        return i;
-    }
-
-    /// <summary>Where the line <paramref name="linesBack"/> lines before the one holding <paramref name="position"/> starts.</summary>
-    private static int StartOfLine(string text, int position, int linesBack)
-    {
-        var start = position;
-        for (var i = 0; i <= linesBack; i++)
+        while (same < length && a[^(same + 1)] == b[^(same + 1)])
         {
-            start = start == 0 ? -1 : text.LastIndexOf('\n', start - 1);
-            if (start < 0)
-            {
-                return 0;
-            }
+            same++;
         }
 
-        return start + 1;
-    }
-
-    /// <summary>Where the line <paramref name="linesOn"/> lines after the one holding <paramref name="position"/> ends (its line break included).</summary>
-    private static int EndOfLine(string text, int position, int linesOn)
-    {
-        var end = position;
-        for (var i = 0; i <= linesOn; i++)
-        {
-            var next = text.IndexOf('\n', end);
-            if (next < 0)
-            {
-                return text.Length;
-            }
-
-            end = next + 1;
-        }
-
-        return end;
+        return same;
     }
 
     private static ImmutableArray<ConfigDiagnostic> Splice(ImmutableArray<ConfigDiagnostic> all, Span range, IEnumerable<ConfigDiagnostic> replacement)
@@ -252,17 +223,17 @@ public sealed class IncrementalConfigLoader
         return builder.ToImmutable();
     }
 
-    /// <summary>The index with <paramref name="replaced"/> at <paramref name="index"/> and the findings of the blocks after it moved along.</summary>
-    private static ImmutableArray<IndexedBlock> Reindex(ImmutableArray<IndexedBlock> blocks, int index, IndexedBlock replaced, int parseShift, int bindShift)
+    /// <summary>The index with <paramref name="replaced"/> at <paramref name="index"/> and the text and findings of the blocks after it moved along.</summary>
+    private static ImmutableArray<IndexedBlock> Reindex(ImmutableArray<IndexedBlock> blocks, int index, IndexedBlock replaced, int textShift, int parseShift, int bindShift)
     {
         var builder = blocks.ToBuilder();
         builder[index] = replaced;
-        if (parseShift != 0 || bindShift != 0)
+        if (textShift != 0 || parseShift != 0 || bindShift != 0)
         {
             for (var i = index + 1; i < builder.Count; i++)
             {
                 var b = builder[i];
-                builder[i] = b with { Parse = b.Parse.Shift(parseShift), Bind = b.Bind.Shift(bindShift) };
+                builder[i] = b with { Start = b.Start + textShift, End = b.End + textShift, Parse = b.Parse.Shift(parseShift), Bind = b.Bind.Shift(bindShift) };
             }
         }
 
@@ -278,10 +249,12 @@ public sealed class IncrementalConfigLoader
     }
 
     /// <summary>
-    /// A top-level virtual_server block of the last load: its source lines (no other element shares them), the node
-    /// and model entry it made, how many logical lines it read as, and its findings in the parse and bind lists.
+    /// A top-level virtual_server block of the last load: its source lines (no other element shares them) and where
+    /// they are in the text ([<see cref="Start"/>, <see cref="End"/>], the end being the last line's line break or
+    /// the end of the text), the node and model entry it made, how many logical lines it read as, and its findings
+    /// in the parse and bind lists.
     /// </summary>
-    private readonly record struct IndexedBlock(int FirstLine, int LastLine, int Node, int VirtualServer, int LogicalLines, Span Parse, Span Bind);
+    private readonly record struct IndexedBlock(int FirstLine, int LastLine, int Start, int End, int Node, int VirtualServer, int LogicalLines, Span Parse, Span Bind);
 
     /// <summary>A load, with what replacing one of its blocks needs. <see cref="Blocks"/> is default when the text cannot be loaded incrementally.</summary>
     private sealed record Snapshot(
@@ -307,14 +280,22 @@ public sealed class IncrementalConfigLoader
                 : text.Count('\n') + 1 > options.Limits.MaxSteps ? "the file is too long"
                 : !Preprocessor.IsPlainText(text) ? "the file uses the preprocessor (include, $, @ or ~)"
                 : null;
-            var blocks = why is null ? Index(trace, result.Document.Nodes) : default;
+            var blocks = why is null ? Index(trace, result.Document.Nodes, text) : default;
             return new Snapshot(text, fileName, options, result, parseFindings, bindFindings, trace.Lines.Count, blocks, why ?? "");
         }
 
         /// <summary>The virtual_server blocks that stand on lines of their own and made a model entry.</summary>
-        private static ImmutableArray<IndexedBlock> Index(LoadTrace trace, ImmutableArray<ConfigNode> nodes)
+        private static ImmutableArray<IndexedBlock> Index(LoadTrace trace, ImmutableArray<ConfigNode> nodes, string text)
         {
             var lines = trace.Lines;
+            var lineStarts = new List<int> { 0, 0 };
+            for (var at = text.IndexOf('\n'); at >= 0; at = text.IndexOf('\n', at + 1))
+            {
+                lineStarts.Add(at + 1);
+            }
+
+            // The line break ending line n, or the end of the text for the last line.
+            int EndOf(int line) => line + 1 < lineStarts.Count ? lineStarts[line + 1] - 1 : text.Length;
             var blocks = ImmutableArray.CreateBuilder<IndexedBlock>();
             var node = 0;
             foreach (var step in trace.Steps)
@@ -334,6 +315,8 @@ public sealed class IncrementalConfigLoader
                     blocks.Add(new IndexedBlock(
                         firstLine,
                         lastLine,
+                        lineStarts[firstLine],
+                        EndOf(lastLine),
                         node,
                         binding.VirtualServer,
                         step.EndLine - step.FirstLine,
