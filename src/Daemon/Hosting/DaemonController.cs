@@ -40,15 +40,19 @@ internal sealed partial class DaemonController(
     public IReadOnlyList<IDaemonHalf> Halves => _halves;
 
     /// <summary>Reads and validates the configuration; logs every diagnostic. Null when it has errors.</summary>
-    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load() => Load(out _);
+    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load()
+    {
+        var (config, hash, diagnostics) = Load(out _);
+        return (config, hash.Value, diagnostics);
+    }
 
-    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load(out TimeSpan reading)
+    private (KeepalivedConfig? Config, ContentHash Hash, IReadOnlyList<string> Diagnostics) Load(out TimeSpan reading)
     {
         var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile, _loader, out reading);
         if (unreadable is not null)
         {
             LogUnreadable(arguments.ConfigFile, unreadable);
-            return (null, "", [$"{arguments.ConfigFile}: {unreadable}"]);
+            return (null, hash, [$"{arguments.ConfigFile}: {unreadable}"]);
         }
 
         foreach (var diagnostic in diagnostics)
@@ -71,10 +75,11 @@ internal sealed partial class DaemonController(
     /// <paramref name="loader"/> (the running configuration's file), the load reuses the last one where it can.
     /// </summary>
     /// <remarks>
-    /// The file is read once: the loader parses the very bytes that were hashed (a file replaced in between cannot
-    /// make the hash and the running configuration disagree). <paramref name="reading"/> is the read and the hash.
+    /// The file is read once: the hash is of the very bytes the loader parsed (a file replaced in between cannot
+    /// make the hash and the running configuration disagree); it is computed when first asked for, which a reload
+    /// does once its changes are applied. <paramref name="reading"/> is the read and the decoding.
     /// </remarks>
-    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, IncrementalConfigLoader? loader, out TimeSpan reading)
+    private (KeepalivedConfig? Config, ContentHash Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, IncrementalConfigLoader? loader, out TimeSpan reading)
     {
         var started = Stopwatch.GetTimestamp();
         byte[] bytes;
@@ -85,10 +90,10 @@ internal sealed partial class DaemonController(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             reading = Stopwatch.GetElapsedTime(started);
-            return (null, "", [], e.Message);
+            return (null, ContentHash.Unread, [], e.Message);
         }
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var hash = new ContentHash(bytes);
         var content = bytes.AsSpan();
         var text = Encoding.UTF8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[Encoding.UTF8.Preamble.Length..] : content);
         reading = Stopwatch.GetElapsedTime(started);
@@ -111,7 +116,7 @@ internal sealed partial class DaemonController(
             var current = _config;
             if (config is null || current is null)
             {
-                return new PlanResult(file, hash, false, diagnostics, [], [], current is null ? ["the daemon has no running configuration yet"] : []);
+                return new PlanResult(file, hash.Value, false, diagnostics, [], [], current is null ? ["the daemon has no running configuration yet"] : []);
             }
 
             var notes = new List<string>();
@@ -135,7 +140,7 @@ internal sealed partial class DaemonController(
                 ipvs = PlanIpvs(current, config, notes);
             }
 
-            return new PlanResult(file, hash, true, diagnostics, vrrp, ipvs, notes);
+            return new PlanResult(file, hash.Value, true, diagnostics, vrrp, ipvs, notes);
         }
         finally
         {
@@ -185,7 +190,7 @@ internal sealed partial class DaemonController(
         }
 
         _config = config;
-        _configHash = hash;
+        _configHash = hash.Value;
         notifier.Notify(SystemdMessages.Status("starting"));
         var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
         foreach (var half in _halves)
@@ -250,7 +255,9 @@ internal sealed partial class DaemonController(
                 }
 
                 _config = config;
-                _configHash = hash;
+                var hashing = Stopwatch.GetTimestamp();
+                _configHash = hash.Value;
+                stages.Add(Milliseconds("hash", Stopwatch.GetElapsedTime(hashing)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -348,6 +355,17 @@ internal sealed partial class DaemonController(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary} ({Stages})")]
     private partial void LogReloaded(string summary, string stages);
+}
+
+/// <summary>The SHA-256 of the bytes a load parsed, in hex, computed when first asked for.</summary>
+internal sealed class ContentHash(byte[] bytes)
+{
+    private string? _value;
+
+    /// <summary>For a file that could not be read: no hash.</summary>
+    public static ContentHash Unread { get; } = new([]) { _value = "" };
+
+    public string Value => _value ??= Convert.ToHexStringLower(SHA256.HashData(bytes));
 }
 
 /// <summary>Garbage collections and their pauses so far: a large configuration's parse leaves collections behind that
