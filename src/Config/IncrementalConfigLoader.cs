@@ -12,7 +12,8 @@ namespace Kad.Config;
 /// text needs the preprocessor's context (no include, '$', '@' or '~': see <see cref="Preprocessor.IsPlainText"/>),
 /// and the edit keeps the number of lines (so every other element keeps its line numbers), only that block is read,
 /// parsed and bound; the new entry replaces the old one in the last model, every other entry stays the very same
-/// object, and the whole model is validated again. Anything else is an ordinary full load. Either way the result
+/// object, and the model is validated again (the checks across virtual servers and the rest in full; each unchanged
+/// virtual server's own findings are those of the last load). Anything else is an ordinary full load. Either way the result
 /// equals what <see cref="KeepalivedConfigLoader.LoadText(string, string, ConfigLoadOptions?)"/> gives for the text, findings and their places included.
 /// Not thread-safe: one caller at a time (the daemon's loads are serialised).
 /// </summary>
@@ -142,7 +143,8 @@ public sealed class IncrementalConfigLoader
         var config = last.Result.Config with { VirtualServers = new(last.Result.Config.VirtualServers.AsImmutableArray().SetItem(block.VirtualServer, server)) };
         var document = last.Result.Document with { Nodes = last.Result.Document.Nodes.SetItem(block.Node, nodes[0]) };
         var validation = new DiagnosticBag();
-        ConfigValidator.Validate(config, validation);
+        var serverFindings = new List<ImmutableArray<ConfigDiagnostic>>(last.ServerFindings);
+        ConfigValidator.Validate(config, validation, serverFindings, unchanged: i => i != block.VirtualServer);
 
         var replaced = block with
         {
@@ -161,6 +163,7 @@ public sealed class IncrementalConfigLoader
             BindDiagnostics = bindFindings,
             LogicalLines = logicalLines,
             Blocks = blocks,
+            ServerFindings = serverFindings,
         };
         why = $"incremental: {server.Target} (lines {block.FirstLine}-{block.LastLine}) read again";
         return true;
@@ -266,7 +269,8 @@ public sealed class IncrementalConfigLoader
         ImmutableArray<ConfigDiagnostic> BindDiagnostics,
         int LogicalLines,
         ImmutableArray<IndexedBlock> Blocks,
-        string NotIndexed)
+        string NotIndexed,
+        List<ImmutableArray<ConfigDiagnostic>> ServerFindings)
     {
         /// <summary>The full load of <see cref="KeepalivedConfigLoader"/>, stage by stage, noting where each block's part is.</summary>
         public static Snapshot Load(string text, string fileName, ConfigLoadOptions options)
@@ -281,7 +285,7 @@ public sealed class IncrementalConfigLoader
                 : !Preprocessor.IsPlainText(text) ? "the file uses the preprocessor (include, $, @ or ~)"
                 : null;
             var blocks = why is null ? Index(trace, result.Document.Nodes, text) : default;
-            return new Snapshot(text, fileName, options, result, parseFindings, bindFindings, trace.Lines.Count, blocks, why ?? "");
+            return new Snapshot(text, fileName, options, result, parseFindings, bindFindings, trace.Lines.Count, blocks, why ?? "", trace.ServerFindings);
         }
 
         /// <summary>The virtual_server blocks that stand on lines of their own and made a model entry.</summary>

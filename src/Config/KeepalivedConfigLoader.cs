@@ -80,7 +80,7 @@ public static class KeepalivedConfigLoader
         var parsed = diagnostics.Items.Count;
         var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics), trace?.Bound);
         var bound = diagnostics.Items.Count;
-        ConfigValidator.Validate(config, diagnostics);
+        ConfigValidator.Validate(config, diagnostics, trace?.ServerFindings);
         if (trace is not null)
         {
             trace.Lines = lines;
@@ -103,6 +103,9 @@ internal sealed class LoadTrace
     public List<SyntaxParser.TopLevelStep> Steps { get; } = [];
 
     public List<ConfigBinder.BoundNode> Bound { get; } = [];
+
+    /// <summary>The validator's findings about each virtual server on its own, by index.</summary>
+    public List<ImmutableArray<ConfigDiagnostic>> ServerFindings { get; } = [];
 
     public LineList Lines { get; set; } = new();
 

@@ -194,6 +194,12 @@ public class IncrementalConfigLoaderTests
             t => ReplaceNth(t, "weight -5", "weight 1", 0),
             t => ReplaceNth(t, "    smtp_alert\n", "    protocol TCP\n", 0),
             t => ReplaceNth(t, "lb_algo\n", "lb_algo rr\n", 0),
+            t => ReplaceNth(t, "lb_algo rr", "ops       ", 2),
+            t => ReplaceNth(t, "real_server 10.1.3.2 80", "real_server 10.1.3.1 80", 0),
+            t => ReplaceNth(t, "lb_algo rr", "ops       ", 3),
+            t => ReplaceNth(t, "ops       ", "lb_algo rr", 0),
+            t => ReplaceNth(t, "real_server 10.1.3.1 80 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n    real_server 10.1.3.1 80", "real_server 10.1.3.1 80 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 3\n        }\n    }\n    real_server 10.1.3.2 80", 0),
+            t => ReplaceNth(t, "ops       ", "lb_algo rr", 0),
         ];
         foreach (var edit in edits)
         {
@@ -203,6 +209,7 @@ public class IncrementalConfigLoaderTests
             AssertSameAsFullLoad(result, text);
         }
 
+        Assert.That(text, Is.EqualTo(Base), "the edits undo each other");
         Assert.That(loader.LoadText(text, File, Options).Diagnostics, Is.EqualTo(KeepalivedConfigLoader.LoadText(Base, File, Options).Diagnostics));
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Kad.Config.Model;
@@ -13,7 +14,13 @@ internal static class ConfigValidator
     /// <summary>RFC 5798 §5.2.7: Max Advertise Interval is 12 bits of centiseconds.</summary>
     private static readonly TimeSpan MaxV3AdvertInterval = TimeSpan.FromMilliseconds(40_950);
 
-    public static void Validate(KeepalivedConfig config, DiagnosticBag d)
+    /// <summary>
+    /// Validates <paramref name="config"/>. With <paramref name="servers"/>, each virtual server's own findings are
+    /// noted in it (one list per virtual server); with <paramref name="unchanged"/> too, the virtual servers it
+    /// marks are not checked again but given the findings its list noted for them last time (an incremental load
+    /// reads one block again: every other virtual server is the same, and so are the groups it checks against).
+    /// </summary>
+    public static void Validate(KeepalivedConfig config, DiagnosticBag d, List<ImmutableArray<ConfigDiagnostic>>? servers = null, Func<int, bool>? unchanged = null)
     {
         RequireUniqueNames(config.VrrpScripts, s => s.Name, "vrrp_script", d);
         RequireUniqueNames(config.VrrpSyncGroups, g => g.Name, "vrrp_sync_group", d);
@@ -51,15 +58,35 @@ internal static class ConfigValidator
 
         var seen = new Dictionary<(VirtualServerTarget, LvsProtocol?), VirtualServer>(config.VirtualServers.Length);
         var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
-        foreach (var server in config.VirtualServers)
+        for (var i = 0; i < config.VirtualServers.Length; i++)
         {
+            var server = config.VirtualServers[i];
             if (!seen.TryAdd((server.Target, server.Protocol), server))
             {
                 d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target, server.Protocol)].Location}");
             }
 
+            if (servers is not null && unchanged is not null && unchanged(i))
+            {
+                d.AddRange(servers[i]);
+                continue;
+            }
+
+            var found = d.Items.Count;
             endpoints.Clear();
             ValidateVirtualServer(server, groups, endpoints, d);
+            if (servers is not null)
+            {
+                var own = found == d.Items.Count ? [] : ImmutableArray.CreateRange(d.Items.Skip(found));
+                if (unchanged is null)
+                {
+                    servers.Add(own);
+                }
+                else
+                {
+                    servers[i] = own;
+                }
+            }
         }
     }
 
