@@ -67,4 +67,7 @@ internal sealed class DiagnosticBag
 
     public void Warning(string code, SourceLocation? location, string message, string? keyword = null) =>
         _items.Add(new ConfigDiagnostic(DiagnosticSeverity.Warning, code, message, location, keyword));
+
+    /// <summary>Findings made before, again (an incremental load reuses those of what it did not read again).</summary>
+    public void AddRange(IEnumerable<ConfigDiagnostic> found) => _items.AddRange(found);
 }

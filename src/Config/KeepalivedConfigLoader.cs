@@ -60,21 +60,58 @@ public static class KeepalivedConfigLoader
     }
 
     /// <summary>Reads configuration text; includes are resolved relative to <paramref name="fileName"/>'s directory.</summary>
-    public static ConfigLoadResult LoadText(string text, string fileName = "keepalived.conf", ConfigLoadOptions? options = null)
+    public static ConfigLoadResult LoadText(string text, string fileName = "keepalived.conf", ConfigLoadOptions? options = null) =>
+        LoadText(text, fileName, options ?? new ConfigLoadOptions(), trace: null);
+
+    /// <summary><see cref="LoadText(string, string, ConfigLoadOptions?)"/>, noting in <paramref name="trace"/> where each stage's parts are.</summary>
+    internal static ConfigLoadResult LoadText(string text, string fileName, ConfigLoadOptions options, LoadTrace? trace)
     {
-        options ??= new ConfigLoadOptions();
         var diagnostics = new DiagnosticBag();
         var pool = new StringPool();
         var preprocessor = new Preprocessor(options.FileSystem, options.ConfigId, options.RandomSeed, diagnostics, pool, options.Limits);
         var lines = preprocessor.ReadText(text, fileName);
-        return Finish(lines, preprocessor.Files, options, diagnostics, pool);
+        return Finish(lines, preprocessor.Files, options, diagnostics, pool, trace);
     }
 
-    private static ConfigLoadResult Finish(LineList lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics, StringPool pool)
+    private static ConfigLoadResult Finish(LineList lines, IReadOnlyList<string> files, ConfigLoadOptions options, DiagnosticBag diagnostics, StringPool pool, LoadTrace? trace = null)
     {
-        var nodes = new SyntaxParser(lines, options.Schema, diagnostics, pool).Parse();
-        var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics));
-        ConfigValidator.Validate(config, diagnostics);
+        var preprocessed = diagnostics.Items.Count;
+        var nodes = new SyntaxParser(lines, options.Schema, diagnostics, pool) { TopLevelSteps = trace?.Steps }.Parse();
+        var parsed = diagnostics.Items.Count;
+        var config = ConfigBinder.Bind(nodes, new BindContext(diagnostics), trace?.Bound);
+        var bound = diagnostics.Items.Count;
+        ConfigValidator.Validate(config, diagnostics, trace?.ServerFindings);
+        if (trace is not null)
+        {
+            trace.Lines = lines;
+            trace.Preprocessed = preprocessed;
+            trace.Parsed = parsed;
+            trace.BoundEnd = bound;
+        }
+
         return new ConfigLoadResult(config, new ConfigDocument(nodes, [.. files]), [.. diagnostics.Items]);
     }
+}
+
+/// <summary>
+/// Where the parts of one load are: the logical lines, each top-level step of the parser and each top-level node's
+/// binding, and where each stage's findings end in the result's list (preprocessor, parser, binder; the validator's
+/// follow). What <see cref="IncrementalConfigLoader"/> needs to replace one block later.
+/// </summary>
+internal sealed class LoadTrace
+{
+    public List<SyntaxParser.TopLevelStep> Steps { get; } = [];
+
+    public List<ConfigBinder.BoundNode> Bound { get; } = [];
+
+    /// <summary>The validator's findings about each virtual server on its own, by index.</summary>
+    public List<ImmutableArray<ConfigDiagnostic>> ServerFindings { get; } = [];
+
+    public LineList Lines { get; set; } = new();
+
+    public int Preprocessed { get; set; }
+
+    public int Parsed { get; set; }
+
+    public int BoundEnd { get; set; }
 }

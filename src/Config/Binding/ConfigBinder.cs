@@ -16,7 +16,15 @@ internal static class ConfigBinder
 {
     private delegate T Handler<T>(T target, ConfigNode node, BindContext c);
 
-    public static KeepalivedConfig Bind(ImmutableArray<ConfigNode> nodes, BindContext c)
+    /// <summary>
+    /// What binding one top-level node did: the findings it reported ([<see cref="FirstDiagnostic"/>,
+    /// <see cref="EndDiagnostic"/>) of the bag) and the index of the virtual server it added (-1: none). Each node
+    /// binds on its own, so an incremental load can replace one node's part.
+    /// </summary>
+    internal readonly record struct BoundNode(int FirstDiagnostic, int EndDiagnostic, int VirtualServer);
+
+    /// <summary>Binds the top-level <paramref name="nodes"/>; with <paramref name="trace"/>, records a <see cref="BoundNode"/> for each.</summary>
+    public static KeepalivedConfig Bind(ImmutableArray<ConfigNode> nodes, BindContext c, List<BoundNode>? trace = null)
     {
         // Lists, not repeated immutable appends: a ~SEQ can generate tens of thousands of instances.
         var global = new GlobalDefinitions { Location = SourceLocation.None };
@@ -29,6 +37,8 @@ internal static class ConfigBinder
         var servers = new List<VirtualServer>();
         foreach (var node in nodes)
         {
+            var found = c.Diagnostics.Items.Count;
+            var serverCount = servers.Count;
             switch (node.Keyword)
             {
                 case "global_defs":
@@ -52,10 +62,12 @@ internal static class ConfigBinder
                 case "virtual_server_group" when Name(node, c) is { } name:
                     serverGroups.Add(BindVirtualServerGroup(new VirtualServerGroup(name) { Location = node.Location }, node, c));
                     break;
-                case "virtual_server" when VirtualServerTargetOf(node, c) is { } target:
-                    servers.Add(BindVirtualServer(new VirtualServer(target) { Location = node.Location }, node, c));
+                case "virtual_server" when BindTopLevelVirtualServer(node, c) is { } server:
+                    servers.Add(server);
                     break;
             }
+
+            trace?.Add(new BoundNode(found, c.Diagnostics.Items.Count, servers.Count > serverCount ? serverCount : -1));
         }
 
         return new KeepalivedConfig
@@ -871,6 +883,10 @@ internal static class ConfigBinder
     }
 
     // ---------------------------------------------------------------- virtual_server / real_server
+
+    /// <summary>A top-level virtual_server node; null when its target is unusable (reported).</summary>
+    internal static VirtualServer? BindTopLevelVirtualServer(ConfigNode node, BindContext c) =>
+        VirtualServerTargetOf(node, c) is { } target ? BindVirtualServer(new VirtualServer(target) { Location = node.Location }, node, c) : null;
 
     private static VirtualServerTarget? VirtualServerTargetOf(ConfigNode node, BindContext c)
     {

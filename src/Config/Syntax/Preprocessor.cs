@@ -102,8 +102,12 @@ internal sealed class Preprocessor
         return _output;
     }
 
-    /// <summary>Reads configuration text that is not on disk (tests, `check` on standard input).</summary>
-    public LineList ReadText(string text, string fileName)
+    /// <summary>
+    /// Reads configuration text that is not on disk (tests, `check` on standard input, the daemon's reads).
+    /// <paramref name="firstLine"/> is the line number of the text's first line: an incremental load reads one block
+    /// of a file and its locations must be those of the whole file.
+    /// </summary>
+    public LineList ReadText(ReadOnlySpan<char> text, string fileName, int firstLine = 1)
     {
         var full = Path.GetFullPath(fileName);
         _files.Add(full);
@@ -111,7 +115,7 @@ internal sealed class Preprocessor
         _reading.Add(full);
         try
         {
-            ReadLines(text, full);
+            ReadLines(text, full, firstLine);
         }
         finally
         {
@@ -183,11 +187,11 @@ internal sealed class Preprocessor
         }
     }
 
-    private void ReadLines(ReadOnlySpan<char> text, string path)
+    private void ReadLines(ReadOnlySpan<char> text, string path, int firstLine = 1)
     {
         Definition? collecting = null;
         var rest = text;
-        for (var number = 1; !_stopped; number++)
+        for (var number = firstLine; !_stopped; number++)
         {
             var newline = rest.IndexOf('\n');
             var raw = (newline < 0 ? rest : rest[..newline]).TrimEnd('\r');
@@ -260,6 +264,40 @@ internal sealed class Preprocessor
         {
             EndDefinition(collecting);
         }
+    }
+
+    /// <summary>
+    /// Whether every line of <paramref name="text"/> means the same wherever it stands: no condition ('@' or '~' at
+    /// the start of a line or after a brace), no '$' anywhere (definition or parameter), no include or include_check.
+    /// Lines of such text are read one by one with nothing carried between them, so one block of it can be read on
+    /// its own and give the lines a read of the whole text gives there. Conservative: a '$' in a comment, or a '@'
+    /// anywhere on a line with a brace, also makes text not plain.
+    /// </summary>
+    internal static bool IsPlainText(ReadOnlySpan<char> text)
+    {
+        if (text.IndexOf('$') >= 0)
+        {
+            return false;
+        }
+
+        foreach (var range in text.Split('\n'))
+        {
+            var line = text[range];
+            var start = line.IndexOfAnyExcept(' ', '\t');
+            if (start < 0)
+            {
+                continue;
+            }
+
+            line = line[start..];
+            if (line[0] is '@' or '~' || line.StartsWith("include") ||
+                (line.IndexOfAny('{', '}') >= 0 && (line.IndexOfAny('@', '~') >= 0 || line.IndexOf("include") >= 0)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether a decommented line is one logical line exactly as it is: plain (<see cref="IsPlain"/>) and

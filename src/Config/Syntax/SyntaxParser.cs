@@ -29,6 +29,22 @@ internal sealed class SyntaxParser
     private readonly List<string> _words = [];
     private int _position;
 
+    /// <summary>
+    /// One step of the top level: the logical lines it took ([<see cref="FirstLine"/>, <see cref="EndLine"/>)), the
+    /// findings it reported ([<see cref="FirstDiagnostic"/>, <see cref="EndDiagnostic"/>) of the bag) and whether
+    /// it made a node (the next of <see cref="Parse"/>'s result). An incremental load uses them to replace one block.
+    /// </summary>
+    internal readonly record struct TopLevelStep(int FirstLine, int EndLine, int FirstDiagnostic, int EndDiagnostic, bool MadeNode);
+
+    /// <summary>Set to a list to have <see cref="Parse"/> record each top-level step in it.</summary>
+    internal List<TopLevelStep>? TopLevelSteps { get; init; }
+
+    /// <summary>
+    /// Whether a block (or a skipped one) was still open when the lines ran out: what followed the lines, had there
+    /// been more, would then have been read into it.
+    /// </summary>
+    internal bool RanOut { get; private set; }
+
     public SyntaxParser(LineList lines, KeywordSchema schema, DiagnosticBag diagnostics, StringPool? pool = null)
     {
         _lines = lines;
@@ -42,14 +58,20 @@ internal sealed class SyntaxParser
         var start = _open.Count;
         while (_position < _lines.Count)
         {
+            var first = _position;
+            var found = _diagnostics.Items.Count;
+            var nodes = _open.Count;
             var line = _lines[_position++];
             if (line.IsCloseBrace)
             {
                 _diagnostics.Error(DiagnosticCodes.Syntax, line.Location, "extra '}'");
-                continue;
+            }
+            else
+            {
+                ParseLine(line, _schema.TopLevel, null);
             }
 
-            ParseLine(line, _schema.TopLevel, null);
+            TopLevelSteps?.Add(new TopLevelStep(first, _position, found, _diagnostics.Items.Count, _open.Count > nodes));
         }
 
         return Close(start);
@@ -83,6 +105,7 @@ internal sealed class SyntaxParser
             ParseLine(line, parent.Children, parent);
         }
 
+        RanOut = true;
         _diagnostics.Error(DiagnosticCodes.Syntax, opened, $"'{parent.Name}' block is not closed: missing '}}'");
         return Close(start);
     }
@@ -170,6 +193,7 @@ internal sealed class SyntaxParser
             }
         }
 
+        RanOut = true;
         _diagnostics.Error(DiagnosticCodes.Syntax, opened, $"'{parent.Name}' block is not closed: missing '}}'");
         return Close(start);
     }
@@ -225,5 +249,7 @@ internal sealed class SyntaxParser
                 depth--;
             }
         }
+
+        RanOut |= depth > 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using Kad.Config.Model;
@@ -13,7 +14,13 @@ internal static class ConfigValidator
     /// <summary>RFC 5798 §5.2.7: Max Advertise Interval is 12 bits of centiseconds.</summary>
     private static readonly TimeSpan MaxV3AdvertInterval = TimeSpan.FromMilliseconds(40_950);
 
-    public static void Validate(KeepalivedConfig config, DiagnosticBag d)
+    /// <summary>
+    /// Validates <paramref name="config"/>. With <paramref name="servers"/>, each virtual server's own findings are
+    /// noted in it (one list per virtual server); with <paramref name="unchanged"/> too, the virtual servers it
+    /// marks are not checked again but given the findings its list noted for them last time (an incremental load
+    /// reads one block again: every other virtual server is the same, and so are the groups it checks against).
+    /// </summary>
+    public static void Validate(KeepalivedConfig config, DiagnosticBag d, List<ImmutableArray<ConfigDiagnostic>>? servers = null, Func<int, bool>? unchanged = null)
     {
         RequireUniqueNames(config.VrrpScripts, s => s.Name, "vrrp_script", d);
         RequireUniqueNames(config.VrrpSyncGroups, g => g.Name, "vrrp_sync_group", d);
@@ -49,17 +56,37 @@ internal static class ConfigValidator
             d.Warning(DiagnosticCodes.Semantic, group.Location, $"virtual_server_group {group.Name} is empty");
         }
 
-        var seen = new Dictionary<(VirtualServerTarget, LvsProtocol?), VirtualServer>();
+        var seen = new Dictionary<(VirtualServerTarget, LvsProtocol?), VirtualServer>(config.VirtualServers.Length);
         var endpoints = new Dictionary<RealServerAddress, SourceLocation>();
-        foreach (var server in config.VirtualServers)
+        for (var i = 0; i < config.VirtualServers.Length; i++)
         {
+            var server = config.VirtualServers[i];
             if (!seen.TryAdd((server.Target, server.Protocol), server))
             {
                 d.Error(DiagnosticCodes.Duplicate, server.Location, $"virtual_server {server.Target} is already defined at {seen[(server.Target, server.Protocol)].Location}");
             }
 
+            if (servers is not null && unchanged is not null && unchanged(i))
+            {
+                d.AddRange(servers[i]);
+                continue;
+            }
+
+            var found = d.Items.Count;
             endpoints.Clear();
             ValidateVirtualServer(server, groups, endpoints, d);
+            if (servers is not null)
+            {
+                var own = found == d.Items.Count ? [] : ImmutableArray.CreateRange(d.Items.Skip(found));
+                if (unchanged is null)
+                {
+                    servers.Add(own);
+                }
+                else
+                {
+                    servers[i] = own;
+                }
+            }
         }
     }
 
@@ -382,19 +409,20 @@ internal static class ConfigValidator
     /// configuration one dictionary per server.</summary>
     private static void ValidateVirtualServer(VirtualServer server, HashSet<string> groups, Dictionary<RealServerAddress, SourceLocation> endpoints, DiagnosticBag d)
     {
-        var where = $"virtual_server {server.Target}";
+        // Named only when there is something to report: a reload validates every virtual server again.
+        string Where() => $"virtual_server {server.Target}";
         AddressFamily? family = null;
         switch (server.Target)
         {
             case VirtualServerAddress { Port: null or 0 } address when server.PersistenceTimeout is null:
-                d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: the port may be left out only for a persistent service");
+                d.Error(DiagnosticCodes.Semantic, server.Location, $"{Where()}: the port may be left out only for a persistent service");
                 family = address.Address.AddressFamily;
                 break;
             case VirtualServerAddress address:
                 family = address.Address.AddressFamily;
                 break;
             case VirtualServerGroupTarget group when !groups.Contains(group.Name):
-                d.Error(DiagnosticCodes.Reference, server.Location, $"{where}: virtual_server_group '{group.Name}' is not defined");
+                d.Error(DiagnosticCodes.Reference, server.Location, $"{Where()}: virtual_server_group '{group.Name}' is not defined");
                 break;
         }
 
@@ -402,12 +430,12 @@ internal static class ConfigValidator
 
         if (server.Target is VirtualServerFirewallMark && server.Protocol is not null)
         {
-            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{where}: 'protocol' has no meaning for a firewall-mark service and is ignored (keepalived -t counts it as an error)");
+            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{Where()}: 'protocol' has no meaning for a firewall-mark service and is ignored (keepalived -t counts it as an error)");
         }
 
         if (server.OnePacketScheduling && server.Protocol is not LvsProtocol.Udp)
         {
-            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{where}: 'ops' (one-packet scheduling) applies to UDP services only");
+            d.Warning(DiagnosticCodes.Semantic, server.Location, $"{Where()}: 'ops' (one-packet scheduling) applies to UDP services only");
         }
 
         if (server.PersistenceGranularity is { } granularity && family is { } f)
@@ -415,7 +443,7 @@ internal static class ConfigValidator
             var isPrefix = !granularity.Contains('.', StringComparison.Ordinal);
             if ((f == AddressFamily.InterNetworkV6) != isPrefix)
             {
-                d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: persistence_granularity must be a netmask for IPv4 and a prefix length for IPv6");
+                d.Error(DiagnosticCodes.Semantic, server.Location, $"{Where()}: persistence_granularity must be a netmask for IPv4 and a prefix length for IPv6");
             }
         }
 
@@ -423,25 +451,25 @@ internal static class ConfigValidator
         if (server.SorryServer is { } sorry && family is { } sf && sorry.Address.AddressFamily != sf &&
             (server.SorryServerForwarding?.Kind ?? server.Forwarding?.Kind) != LvsForwardingKind.Tunnel)
         {
-            d.Error(DiagnosticCodes.Semantic, server.Location, $"{where}: sorry_server {sorry.Address} is not the family of the virtual server (only tunnelled servers may differ)");
+            d.Error(DiagnosticCodes.Semantic, server.Location, $"{Where()}: sorry_server {sorry.Address} is not the family of the virtual server (only tunnelled servers may differ)");
         }
 
         foreach (var real in server.RealServers)
         {
             if (!endpoints.TryAdd(real.Endpoint, real.Location))
             {
-                d.Error(DiagnosticCodes.Duplicate, real.Location, $"{where}: real_server {real.Endpoint} is already defined at {endpoints[real.Endpoint]}");
+                d.Error(DiagnosticCodes.Duplicate, real.Location, $"{Where()}: real_server {real.Endpoint} is already defined at {endpoints[real.Endpoint]}");
             }
 
             var tunnelled = real.Forwarding?.Kind == LvsForwardingKind.Tunnel || (real.Forwarding is null && defaultTunnel);
             if (family is { } rf && real.Endpoint.Address.AddressFamily != rf && !tunnelled)
             {
-                d.Error(DiagnosticCodes.Semantic, real.Location, $"{where}: real_server {real.Endpoint.Address} is not the family of the virtual server (only tunnelled servers may differ)");
+                d.Error(DiagnosticCodes.Semantic, real.Location, $"{Where()}: real_server {real.Endpoint.Address} is not the family of the virtual server (only tunnelled servers may differ)");
             }
 
             if (real.LowerThreshold > real.UpperThreshold && real.UpperThreshold > 0)
             {
-                d.Error(DiagnosticCodes.Semantic, real.Location, $"{where}: real_server {real.Endpoint}: lthreshold is above uthreshold");
+                d.Error(DiagnosticCodes.Semantic, real.Location, $"{Where()}: real_server {real.Endpoint}: lthreshold is above uthreshold");
             }
 
             foreach (var checker in real.Checkers)
@@ -449,10 +477,10 @@ internal static class ConfigValidator
                 switch (checker)
                 {
                     case MiscCheck { Path: null }:
-                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{where}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
+                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{Where()}: real_server {real.Endpoint}: MISC_CHECK needs misc_path");
                         break;
                     case UdpCheck udp when udp.MinReplyLength > udp.MaxReplyLength:
-                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{where}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
+                        d.Error(DiagnosticCodes.Semantic, checker.Location, $"{Where()}: real_server {real.Endpoint}: UDP_CHECK min_reply_length is above max_reply_length");
                         break;
                 }
             }

@@ -28,6 +28,9 @@ internal sealed partial class DaemonController(
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly IReadOnlyList<IDaemonHalf> _halves = [.. halves];
     private readonly VirtualServerDetails _details = new();
+
+    /// <summary>The configuration file's loads (start and reloads): an edit inside one virtual_server block reads only that block.</summary>
+    private readonly IncrementalConfigLoader _loader = new();
     private KeepalivedConfig? _config;
     private string _configHash = "";
     private ReloadResult? _lastReload;
@@ -37,15 +40,19 @@ internal sealed partial class DaemonController(
     public IReadOnlyList<IDaemonHalf> Halves => _halves;
 
     /// <summary>Reads and validates the configuration; logs every diagnostic. Null when it has errors.</summary>
-    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load() => Load(out _);
-
-    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load(out TimeSpan reading)
+    public (KeepalivedConfig? Config, string Hash, IReadOnlyList<string> Diagnostics) Load()
     {
-        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile, out reading);
+        var (config, hash, diagnostics) = Load(out _);
+        return (config, hash.Value, diagnostics);
+    }
+
+    private (KeepalivedConfig? Config, ContentHash Hash, IReadOnlyList<string> Diagnostics) Load(out TimeSpan reading)
+    {
+        var (config, hash, diagnostics, unreadable) = Read(arguments.ConfigFile, _loader, out reading);
         if (unreadable is not null)
         {
             LogUnreadable(arguments.ConfigFile, unreadable);
-            return (null, "", [$"{arguments.ConfigFile}: {unreadable}"]);
+            return (null, hash, [$"{arguments.ConfigFile}: {unreadable}"]);
         }
 
         foreach (var diagnostic in diagnostics)
@@ -63,12 +70,16 @@ internal sealed partial class DaemonController(
         return (config, hash, [.. diagnostics.Select(d => d.ToString())]);
     }
 
-    /// <summary>Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors.</summary>
+    /// <summary>
+    /// Reads, hashes and validates <paramref name="file"/> without logging; Config is null when it has errors. With
+    /// <paramref name="loader"/> (the running configuration's file), the load reuses the last one where it can.
+    /// </summary>
     /// <remarks>
-    /// The file is read once: the loader parses the very bytes that were hashed (a file replaced in between cannot
-    /// make the hash and the running configuration disagree). <paramref name="reading"/> is the read and the hash.
+    /// The file is read once: the hash is of the very bytes the loader parsed (a file replaced in between cannot
+    /// make the hash and the running configuration disagree); it is computed when first asked for, which a reload
+    /// does once its changes are applied. <paramref name="reading"/> is the read and the decoding.
     /// </remarks>
-    private (KeepalivedConfig? Config, string Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, out TimeSpan reading)
+    private (KeepalivedConfig? Config, ContentHash Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, IncrementalConfigLoader? loader, out TimeSpan reading)
     {
         var started = Stopwatch.GetTimestamp();
         byte[] bytes;
@@ -79,14 +90,14 @@ internal sealed partial class DaemonController(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             reading = Stopwatch.GetElapsedTime(started);
-            return (null, "", [], e.Message);
+            return (null, ContentHash.Unread, [], e.Message);
         }
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var hash = new ContentHash(bytes);
         var content = bytes.AsSpan();
         var text = Encoding.UTF8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[Encoding.UTF8.Preamble.Length..] : content);
         reading = Stopwatch.GetElapsedTime(started);
-        var result = KeepalivedConfigLoader.LoadText(text, file, arguments.LoadOptions());
+        var result = loader is null ? KeepalivedConfigLoader.LoadText(text, file, arguments.LoadOptions()) : loader.LoadText(text, file, arguments.LoadOptions());
         return (result.HasErrors ? null : result.Config, hash, result.Diagnostics, null);
     }
 
@@ -99,12 +110,13 @@ internal sealed partial class DaemonController(
         await _reloading.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var (config, hash, found, unreadable) = Read(file, out _);
+            // A plan of another file must not replace what the next reload starts from.
+            var (config, hash, found, unreadable) = Read(file, loader: null, out _);
             IReadOnlyList<string> diagnostics = unreadable is null ? [.. found.Select(d => d.ToString())] : [$"{file}: {unreadable}"];
             var current = _config;
             if (config is null || current is null)
             {
-                return new PlanResult(file, hash, false, diagnostics, [], [], current is null ? ["the daemon has no running configuration yet"] : []);
+                return new PlanResult(file, hash.Value, false, diagnostics, [], [], current is null ? ["the daemon has no running configuration yet"] : []);
             }
 
             var notes = new List<string>();
@@ -128,7 +140,7 @@ internal sealed partial class DaemonController(
                 ipvs = PlanIpvs(current, config, notes);
             }
 
-            return new PlanResult(file, hash, true, diagnostics, vrrp, ipvs, notes);
+            return new PlanResult(file, hash.Value, true, diagnostics, vrrp, ipvs, notes);
         }
         finally
         {
@@ -178,7 +190,7 @@ internal sealed partial class DaemonController(
         }
 
         _config = config;
-        _configHash = hash;
+        _configHash = hash.Value;
         notifier.Notify(SystemdMessages.Status("starting"));
         var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
         foreach (var half in _halves)
@@ -232,7 +244,7 @@ internal sealed partial class DaemonController(
 
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
             var changes = new List<string>();
-            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
+            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) + $" ({_loader.LastLoad})" };
             try
             {
                 foreach (var half in _halves)
@@ -243,7 +255,9 @@ internal sealed partial class DaemonController(
                 }
 
                 _config = config;
-                _configHash = hash;
+                var hashing = Stopwatch.GetTimestamp();
+                _configHash = hash.Value;
+                stages.Add(Milliseconds("hash", Stopwatch.GetElapsedTime(hashing)));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -309,15 +323,10 @@ internal sealed partial class DaemonController(
     /// <summary>systemd's STATUS= text: how many instances are master, how many virtual servers run.</summary>
     public string StatusLine()
     {
-        // The halves' parts alone: this runs before READY=1, where the completed status is not needed.
-        var parts = new StatusParts();
-        foreach (var half in _halves)
-        {
-            half.AddStatus(parts);
-        }
-
-        var masters = parts.Instances.Count(i => i.State == "MASTER");
-        return $"{masters}/{parts.Instances.Count} VRRP instances master, {parts.VirtualServers.Count} virtual servers";
+        // The halves' counts alone: this runs before READY=1, where the whole status (a dump of the IPVS table for
+        // its counters) would delay READY=1 by the size of the table.
+        var counts = _halves.Aggregate(default(StatusCounts), (sum, half) => sum + half.Counts());
+        return $"{counts.Masters}/{counts.Instances} VRRP instances master, {counts.VirtualServers} virtual servers";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot read configuration {File}: {Reason}")]
@@ -346,6 +355,17 @@ internal sealed partial class DaemonController(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Reload {Summary} ({Stages})")]
     private partial void LogReloaded(string summary, string stages);
+}
+
+/// <summary>The SHA-256 of the bytes a load parsed, in hex, computed when first asked for.</summary>
+internal sealed class ContentHash(byte[] bytes)
+{
+    private string? _value;
+
+    /// <summary>For a file that could not be read: no hash.</summary>
+    public static ContentHash Unread { get; } = new([]) { _value = "" };
+
+    public string Value => _value ??= Convert.ToHexStringLower(SHA256.HashData(bytes));
 }
 
 /// <summary>Garbage collections and their pauses so far: a large configuration's parse leaves collections behind that

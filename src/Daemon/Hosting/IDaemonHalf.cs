@@ -25,6 +25,25 @@ internal interface IDaemonHalf
 
     /// <summary>Adds this half's part of the status (instances, or virtual servers).</summary>
     void AddStatus(StatusParts parts);
+
+    /// <summary>
+    /// How many VRRP instances run, how many of them are master, and how many virtual servers: systemd's STATUS=
+    /// line, sent with READY=1 after each start and reload, so it must cost next to nothing (the default builds the
+    /// whole status).
+    /// </summary>
+    StatusCounts Counts()
+    {
+        var parts = new StatusParts();
+        AddStatus(parts);
+        return new StatusCounts(parts.Instances.Count, parts.Instances.Count(i => i.State == "MASTER"), parts.VirtualServers.Count);
+    }
+}
+
+/// <summary>What systemd's STATUS= line says.</summary>
+internal readonly record struct StatusCounts(int Instances, int Masters, int VirtualServers)
+{
+    public static StatusCounts operator +(StatusCounts a, StatusCounts b) =>
+        new(a.Instances + b.Instances, a.Masters + b.Masters, a.VirtualServers + b.VirtualServers);
 }
 
 /// <summary>Status pieces the halves fill in; the status server adds the daemon info.</summary>

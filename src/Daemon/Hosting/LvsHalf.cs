@@ -20,6 +20,9 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
     private LvsService? _service;
     private LocalAddressWatcher? _addresses;
 
+    /// <summary>Keeps each unchanged virtual server's resolution from one configuration to the next.</summary>
+    private readonly LvsModelMapper _mapper = new();
+
     public string Name => "lvs";
 
     public string? LastApplyStages { get; private set; }
@@ -47,10 +50,10 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         var before = _service.TotalOperations;
         WatchAddressesIfNeeded(config);
         var mapping = Stopwatch.GetTimestamp();
-        var model = LvsConfigMapper.Map(config);
+        var model = _mapper.Map(config);
         var mapped = Stopwatch.GetElapsedTime(mapping);
         var pass = await _service.ReloadAsync(model, cancellationToken).ConfigureAwait(false);
-        LastApplyStages = string.Create(CultureInfo.InvariantCulture, $"map {mapped.TotalMilliseconds:F1} ms, {pass}");
+        LastApplyStages = string.Create(CultureInfo.InvariantCulture, $"map {_mapper.LastMapped} of {config.VirtualServers.Length} {mapped.TotalMilliseconds:F1} ms, {pass}");
         var operations = _service.TotalOperations - before;
         return operations == 0 ? [] : [string.Create(CultureInfo.InvariantCulture, $"lvs: {operations} IPVS operation(s)")];
     }
@@ -82,6 +85,8 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         _client?.Dispose();
         _client = null;
     }
+
+    public StatusCounts Counts() => new(0, 0, _service?.VirtualServerCount ?? 0);
 
     public void AddStatus(StatusParts parts)
     {
@@ -163,7 +168,7 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         _service = new LvsService(new NetlinkIpvsTable(_client), timeProvider: time, loggerFactory: loggers);
         WatchAddressesIfNeeded(config);
         var mapping = Stopwatch.GetTimestamp();
-        var model = LvsConfigMapper.Map(config);
+        var model = _mapper.Map(config);
         var mapped = Stopwatch.GetElapsedTime(mapping);
         var pass = await _service.StartAsync(model, cancellationToken).ConfigureAwait(false);
         LastApplyStages = string.Create(CultureInfo.InvariantCulture, $"map {mapped.TotalMilliseconds:F1} ms, first pass: {pass}");

@@ -23,20 +23,24 @@ public static class LvsConfigMapper
     /// Resolves the configuration. <paramref name="drainTimeout"/> is a default for virtual servers that set no
     /// <c>kad_drain_timeout</c> (tests and embedders; the configuration itself has no global form).
     /// </summary>
-    public static LvsModel Map(KeepalivedConfig config, TimeSpan? drainTimeout = null)
+    public static LvsModel Map(KeepalivedConfig config, TimeSpan? drainTimeout = null) => new LvsModelMapper(drainTimeout).Map(config);
+
+    /// <summary>One virtual_server entry resolved, with the warnings that came up (null: the entry maps to nothing).</summary>
+    internal static (ManagedVirtualServer? Server, string[] Warnings) MapEntry(VirtualServer vs, KeepalivedConfig config, Dictionary<string, VirtualServerGroup> groups, TimeSpan? drainTimeout)
     {
         var warnings = new List<string>();
-        var groups = config.VirtualServerGroups.ToDictionary(g => g.Name, StringComparer.Ordinal);
-        var servers = new List<ManagedVirtualServer>();
-        foreach (var vs in config.VirtualServers)
+        var mapped = MapVirtualServer(vs, groups, config.Global, warnings);
+        if (mapped is not null && mapped.DrainTimeout is null)
         {
-            var mapped = MapVirtualServer(vs, groups, config.Global, warnings);
-            if (mapped is not null)
-            {
-                servers.Add(mapped.DrainTimeout is null ? mapped with { DrainTimeout = drainTimeout } : mapped);
-            }
+            mapped = mapped with { DrainTimeout = drainTimeout };
         }
 
+        return (mapped, warnings.Count == 0 ? [] : [.. warnings]);
+    }
+
+    /// <summary>What the configuration says beyond its virtual servers: flushes, timeouts, and warnings about parts kad does not use.</summary>
+    internal static LvsModel Model(KeepalivedConfig config, List<ManagedVirtualServer> servers, List<string> warnings)
+    {
         if (config.Global.LvsSyncDaemon is { } sync)
         {
             warnings.Add($"lvs_sync_daemon {sync.Interface}: the IPVS connection sync daemon is not started by kad (start it with ipvsadm --start-daemon)");
@@ -61,6 +65,32 @@ public static class LvsConfigMapper
         [.. model.VirtualServers.SelectMany(v => v.RealServers)
             .Where(r => r.Checkers.Count > 0)
             .Select(r => new RealServerChecks(r.HealthKey, (int)r.Destination.Weight, r.Checkers))];
+
+    /// <summary>
+    /// Whether <see cref="Checks"/> gives the same list for both models, known cheaply: the models pair up virtual
+    /// server by virtual server, and every pair that is not the very same object has no checker on either side (a
+    /// reload that edited servers without checkers leaves the checkers as they are).
+    /// </summary>
+    public static bool SameChecks(LvsModel before, LvsModel after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (before.VirtualServers.Count != after.VirtualServers.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < after.VirtualServers.Count; i++)
+        {
+            var (was, now) = (before.VirtualServers[i], after.VirtualServers[i]);
+            if (!ReferenceEquals(was, now) && (was.RealServers.Any(r => r.Checkers.Count > 0) || now.RealServers.Any(r => r.Checkers.Count > 0)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static ManagedVirtualServer? MapVirtualServer(VirtualServer vs, Dictionary<string, VirtualServerGroup> groups, GlobalDefinitions global, List<string> warnings)
     {

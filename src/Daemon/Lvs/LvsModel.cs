@@ -23,8 +23,8 @@ public sealed record ManagedRealServer(
     public TimeSpan? DrainTimeout { get; init; }
 
     public bool Equals(ManagedRealServer? other) =>
-        other is not null && HealthKey == other.HealthKey && Destination == other.Destination && InhibitOnFailure == other.InhibitOnFailure &&
-        NotifyUp == other.NotifyUp && NotifyDown == other.NotifyDown && Checkers.SequenceEqual(other.Checkers) && DrainTimeout == other.DrainTimeout;
+        ReferenceEquals(this, other) || (other is not null && HealthKey == other.HealthKey && Destination == other.Destination && InhibitOnFailure == other.InhibitOnFailure &&
+        NotifyUp == other.NotifyUp && NotifyDown == other.NotifyDown && Checkers.SequenceEqual(other.Checkers) && DrainTimeout == other.DrainTimeout);
 
     public override int GetHashCode() => HashCode.Combine(HealthKey, Destination);
 }
@@ -62,10 +62,10 @@ public sealed record ManagedVirtualServer(string Name, IReadOnlyList<IpvsService
     public TimeSpan? DrainTimeout { get; init; }
 
     public bool Equals(ManagedVirtualServer? other) =>
-        other is not null && Name == other.Name && Services.SequenceEqual(other.Services) && RealServers.SequenceEqual(other.RealServers) &&
+        ReferenceEquals(this, other) || (other is not null && Name == other.Name && Services.SequenceEqual(other.Services) && RealServers.SequenceEqual(other.RealServers) &&
         SorryServer == other.SorryServer && SorryServerInhibit == other.SorryServerInhibit && Quorum == other.Quorum &&
         Hysteresis == other.Hysteresis && QuorumUp == other.QuorumUp && QuorumDown == other.QuorumDown && Omega == other.Omega &&
-        HaSuspend == other.HaSuspend && VirtualAddresses.SequenceEqual(other.VirtualAddresses) && DrainTimeout == other.DrainTimeout;
+        HaSuspend == other.HaSuspend && VirtualAddresses.SequenceEqual(other.VirtualAddresses) && DrainTimeout == other.DrainTimeout);
 
     public override int GetHashCode() => HashCode.Combine(Name, Services.Count, RealServers.Count);
 }

@@ -30,6 +30,12 @@ public sealed class LvsPlanner
     private readonly HashSet<IpvsServiceKey> _retiredServices = [];
     private LvsModel _model = LvsModel.Empty;
 
+    /// <summary>Names used more than once in the current model (null before the first switch).</summary>
+    private HashSet<string>? _duplicateNames;
+
+    /// <summary>The virtual servers of the current model owning each service, when known (built on demand, kept up to date by <see cref="SwitchInPlace"/>).</summary>
+    private Dictionary<IpvsServiceKey, List<ManagedVirtualServer>>? _owners;
+
     public LvsModel Model => _model;
 
     /// <summary>Whether a virtual server currently has quorum (null before its first pass).</summary>
@@ -44,6 +50,19 @@ public sealed class LvsPlanner
     /// proportion to what changed (plus one comparison per virtual server), so a one-line reload stays cheap.
     /// </summary>
     public IReadOnlySet<string> SetModel(LvsModel model)
+    {
+        var inPlace = SwitchInPlace(model);
+        LastSwitchWasInPlace = inPlace is not null;
+        var changed = inPlace ?? SwitchAll(model);
+        _model = model;
+        return changed;
+    }
+
+    /// <summary>Whether the last <see cref="SetModel"/> looked only at the places that differ (tests).</summary>
+    internal bool LastSwitchWasInPlace { get; private set; }
+
+    /// <summary>The switch in general: every virtual server of both models compared by name.</summary>
+    private HashSet<string> SwitchAll(LvsModel model)
     {
         var before = ByName(_model.VirtualServers);
         var after = ByName(model.VirtualServers);
@@ -67,35 +86,12 @@ public sealed class LvsPlanner
             }
 
             owners ??= Owners(model);
-            foreach (var service in vs.Services)
-            {
-                if (!owners.TryGetValue(service.Key, out var kept))
-                {
-                    _retiredServices.Add(service.Key);
-                    continue;
-                }
-
-                var managed = kept.SelectMany(Managed).ToHashSet();
-                foreach (var destination in Managed(vs).Where(d => !managed.Contains(d)))
-                {
-                    if (!_retiredDestinations.TryGetValue(service.Key, out var retired))
-                    {
-                        retired = [];
-                        _retiredDestinations[service.Key] = retired;
-                    }
-
-                    retired[destination] = DrainTimeoutOf(vs, destination);
-                }
-            }
-
+            Retire(vs, owners);
             var now = after.GetValueOrDefault(vs.Name);
             if (now is not null || !after.ContainsKey(vs.Name))
             {
                 // (A name used twice in the new model keeps its servers' state: they may live on under either.)
-                foreach (var gone in vs.RealServers.Select(r => r.HealthKey).Where(k => now is null || !now.RealServers.Any(r => r.HealthKey == k)))
-                {
-                    _alive.Remove(gone);
-                }
+                ForgetGoneServers(vs, now);
             }
 
             if (!after.ContainsKey(vs.Name))
@@ -115,32 +111,145 @@ public sealed class LvsPlanner
         if (_retiredDestinations.Count > 0)
         {
             owners ??= Owners(model);
-            foreach (var (service, retired) in _retiredDestinations.ToList())
+            ReviewRetiredDestinations(owners, changed);
+        }
+
+        _duplicateNames = [.. after.Where(n => n.Value is null).Select(n => n.Key)];
+        _owners = owners;
+        return changed;
+    }
+
+    /// <summary>
+    /// The switch when the new model differs from the current one at a few places only, each keeping its name (used
+    /// once in both) and its services — a reload that edited a few virtual servers: what <see cref="SwitchAll"/>
+    /// does, done for those places only, with the owners of each service kept from one switch to the next. Null
+    /// when the models differ otherwise.
+    /// </summary>
+    private HashSet<string>? SwitchInPlace(LvsModel model)
+    {
+        var (old, next) = (_model.VirtualServers, model.VirtualServers);
+        if (_duplicateNames is null || old.Count != next.Count)
+        {
+            return null;
+        }
+
+        var differing = new List<int>();
+        for (var i = 0; i < next.Count; i++)
+        {
+            if (ReferenceEquals(old[i], next[i]))
             {
-                if (!owners.TryGetValue(service, out var kept))
-                {
-                    // The whole service is retired (or gone): its destinations go with it.
-                    _retiredDestinations.Remove(service);
-                    continue;
-                }
+                continue;
+            }
 
-                foreach (var vs in kept)
-                {
-                    foreach (var destination in Managed(vs))
-                    {
-                        retired.Remove(destination);
-                    }
+            if (old[i].Name != next[i].Name || _duplicateNames.Contains(next[i].Name) || differing.Count >= Math.Max(8, next.Count / 16) ||
+                !old[i].Services.Select(s => s.Key).SequenceEqual(next[i].Services.Select(s => s.Key)))
+            {
+                return null;
+            }
 
-                    if (retired.Count > 0)
-                    {
-                        changed.Add(vs.Name);
-                    }
-                }
+            differing.Add(i);
+        }
+
+        var owners = _owners ??= Owners(_model);
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var i in differing)
+        {
+            var (was, now) = (old[i], next[i]);
+            foreach (var service in now.Services)
+            {
+                var list = owners[service.Key];
+                list[list.FindIndex(v => ReferenceEquals(v, was))] = now;
+            }
+
+            if (was.Equals(now))
+            {
+                continue;
+            }
+
+            changed.Add(now.Name);
+            Retire(was, owners);
+            ForgetGoneServers(was, now);
+            foreach (var service in now.Services)
+            {
+                _retiredServices.Remove(service.Key);
             }
         }
 
-        _model = model;
+        if (_retiredDestinations.Count > 0)
+        {
+            ReviewRetiredDestinations(owners, changed);
+        }
+
         return changed;
+    }
+
+    /// <summary>
+    /// An old virtual server that changed or went: its services no virtual server of the new model has are retired
+    /// (deleted), and under those kept, its destinations no owner manages any more are retired (drained first if it
+    /// drained). <paramref name="owners"/> are the new model's.
+    /// </summary>
+    private void Retire(ManagedVirtualServer vs, Dictionary<IpvsServiceKey, List<ManagedVirtualServer>> owners)
+    {
+        foreach (var service in vs.Services)
+        {
+            if (!owners.TryGetValue(service.Key, out var kept))
+            {
+                _retiredServices.Add(service.Key);
+                continue;
+            }
+
+            var managed = kept.SelectMany(Managed).ToHashSet();
+            foreach (var destination in Managed(vs).Where(d => !managed.Contains(d)))
+            {
+                if (!_retiredDestinations.TryGetValue(service.Key, out var retired))
+                {
+                    retired = [];
+                    _retiredDestinations[service.Key] = retired;
+                }
+
+                retired[destination] = DrainTimeoutOf(vs, destination);
+            }
+        }
+    }
+
+    /// <summary>Forgets the alive state of <paramref name="vs"/>'s real servers that <paramref name="now"/> (its successor, if any) does not have.</summary>
+    private void ForgetGoneServers(ManagedVirtualServer vs, ManagedVirtualServer? now)
+    {
+        foreach (var gone in vs.RealServers.Select(r => r.HealthKey).Where(k => now is null || !now.RealServers.Any(r => r.HealthKey == k)))
+        {
+            _alive.Remove(gone);
+        }
+    }
+
+    /// <summary>
+    /// Retired destinations that a virtual server of the new model manages again stay; the owners of services that
+    /// still have retired ones are planned (added to <paramref name="changed"/>); a retired service takes its
+    /// retired destinations with it.
+    /// </summary>
+    private void ReviewRetiredDestinations(Dictionary<IpvsServiceKey, List<ManagedVirtualServer>> owners, HashSet<string> changed)
+    {
+        foreach (var (service, retired) in _retiredDestinations.ToList())
+        {
+            if (!owners.TryGetValue(service, out var kept))
+            {
+                // The whole service is retired (or gone): its destinations go with it.
+                _retiredDestinations.Remove(service);
+                continue;
+            }
+
+            foreach (var vs in kept)
+            {
+                foreach (var destination in Managed(vs))
+                {
+                    retired.Remove(destination);
+                }
+
+                if (retired.Count > 0)
+                {
+                    changed.Add(vs.Name);
+                }
+            }
+        }
     }
 
     /// <summary>

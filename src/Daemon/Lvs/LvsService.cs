@@ -92,6 +92,9 @@ public sealed partial class LvsService : IAsyncDisposable
     /// <summary>Completed reconcile passes (tests wait on it).</summary>
     public long Passes => Interlocked.Read(ref _passes);
 
+    /// <summary>The virtual servers of the model in effect.</summary>
+    public int VirtualServerCount => _planner.Model.VirtualServers.Count;
+
     /// <summary>IPVS operations sent since the start (a reload's count is the difference).</summary>
     public long TotalOperations => Interlocked.Read(ref _totalOperations);
 
@@ -162,7 +165,11 @@ public sealed partial class LvsService : IAsyncDisposable
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await health.UpdateAsync(LvsConfigMapper.Checks(model)).ConfigureAwait(false);
+        if (!LvsConfigMapper.SameChecks(_planner.Model, model))
+        {
+            await health.UpdateAsync(LvsConfigMapper.Checks(model)).ConfigureAwait(false);
+        }
+
         var checkers = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         var waiting = System.Diagnostics.Stopwatch.GetTimestamp();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

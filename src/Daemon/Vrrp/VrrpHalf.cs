@@ -199,6 +199,15 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         _applyGate.Dispose();
     }
 
+    public StatusCounts Counts()
+    {
+        lock (_gate)
+        {
+            var instances = _running.Values.SelectMany(u => u.Instances).ToList();
+            return new StatusCounts(instances.Count, instances.Count(i => i.Instance.State == VrrpState.Master), 0);
+        }
+    }
+
     public void AddStatus(StatusParts parts)
     {
         ArgumentNullException.ThrowIfNull(parts);

@@ -271,6 +271,60 @@ public sealed class LvsPlannerTests
     }
 
     [Test]
+    public void SetModel_FewServersEditedInPlace_SameOutcomeAsComparingEveryServer()
+    {
+        // Two planners see the same models; the second gets a copy of every virtual server each time (never the
+        // same objects), so it compares them all; the first sees one place edited per reload and switches in place.
+        var random = new Random(3);
+        var inPlace = new LvsPlanner();
+        var everything = new LvsPlanner();
+        ManagedVirtualServer Server(int n, int variant) => variant switch
+        {
+            0 => Named($"vs{n}", n, Rs(n), Rs(n + 100)),
+            1 => Named($"vs{n}", n, Rs(n, weight: 3), Rs(n + 100)),
+            2 => Named($"vs{n}", n, Rs(n)),
+            3 => Named($"vs{n}", n, Rs(n), Rs(n + 100), Rs(n + 200) with { NotifyDown = DownScript, NotifyUp = UpScript }) with { QuorumDown = DownScript, Quorum = 2 },
+            _ => Named($"vs{n}", n, Rs(n + 100)) with { DrainTimeout = TimeSpan.FromSeconds(30) },
+        };
+        var servers = Enumerable.Range(1, 4).Select(n => Server(n, 0)).ToArray();
+        var actual = ActualTable.Empty;
+        var switchedInPlace = 0;
+        for (var step = 0; step < 600; step++)
+        {
+            var at = random.Next(servers.Length);
+            servers[at] = Server(at + 1, random.Next(5));
+            // Any server of the place, configured now or not (a removed one may come back with other health).
+            var health = Rs(at + 1 + (100 * random.Next(3)));
+            if (random.Next(3) == 0)
+            {
+                Fail(health);
+            }
+            else
+            {
+                Up(health);
+            }
+
+            var changed = inPlace.SetModel(new LvsModel([.. servers]));
+            switchedInPlace += inPlace.LastSwitchWasInPlace ? 1 : 0;
+            var expected = everything.SetModel(new LvsModel([.. servers.Select(v => v with { })]));
+            var plan = inPlace.Plan(Health, actual, Now, changed);
+            var expectedPlan = everything.Plan(Health, actual, Now, expected);
+            var operations = IpvsDiff.Compute(plan.Desired, actual);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(changed, Is.EquivalentTo(expected), $"step {step}: changed");
+                Assert.That(inPlace.PartialScope(changed, 1000), Is.EquivalentTo(everything.PartialScope(expected, 1000)!), $"step {step}: scope");
+                Assert.That(operations, Is.EqualTo(IpvsDiff.Compute(expectedPlan.Desired, actual)), $"step {step}: operations");
+                Assert.That(plan.Notifications, Is.EqualTo(expectedPlan.Notifications), $"step {step}: scripts");
+            });
+            actual = actual.With(operations);
+        }
+
+        Assert.That(switchedInPlace, Is.GreaterThan(450), "reloads that edit one place switch in place");
+    }
+
+    [Test]
     public void SetModel_VirtualServerRemoved_ItsServiceInTheScopeAndDeleted()
     {
         var planner = new LvsPlanner();

@@ -246,6 +246,34 @@ public sealed class LvsServiceTests
         });
     }
 
+    [Test]
+    public async Task ReloadAsync_OnlyServersWithoutCheckersChanged_CheckersLeftAlone()
+    {
+        var withoutCheckers = new ManagedVirtualServer("plain", [Foreign], [Rs(3) with { Checkers = [] }]);
+        var health = new FakeHealth();
+        await using var service = Service(new InMemoryIpvsTable(), health, new FakeTimeProvider());
+        var model = Model();
+        await service.StartAsync(model with { VirtualServers = [model.VirtualServers[0], withoutCheckers] }, CancellationToken.None);
+
+        var edited = withoutCheckers with { RealServers = [Rs(3) with { Checkers = [], Destination = Rs(3).Destination with { Weight = 5 } }] };
+        await service.ReloadAsync(model with { VirtualServers = [model.VirtualServers[0], edited] }, CancellationToken.None);
+
+        Assert.That(health.Updates, Is.Empty);
+    }
+
+    [Test]
+    public async Task ReloadAsync_ServerWithCheckersChanged_CheckersGetTheNewList()
+    {
+        var health = new FakeHealth();
+        await using var service = Service(new InMemoryIpvsTable(), health, new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+
+        var heavier = Rs2 with { Destination = Rs2.Destination with { Weight = 7 } };
+        await service.ReloadAsync(new LvsModel([new ManagedVirtualServer("web", [Web], [Rs1, heavier])]), CancellationToken.None);
+
+        Assert.That(health.Updates.Single().Select(c => (c.Server, c.Weight)), Is.EqualTo(new[] { (Rs1.HealthKey, 1), (Rs2.HealthKey, 7) }));
+    }
+
     private static LvsService Service(InMemoryIpvsTable table, FakeHealth health, FakeTimeProvider time) =>
         new(table, timeProvider: time, scripts: new NoScripts(), healthFactory: _ => health);
 
@@ -344,7 +372,14 @@ public sealed class LvsServiceTests
             }
         }
 
-        public Task UpdateAsync(IReadOnlyList<RealServerChecks> servers) => Task.CompletedTask;
+        /// <summary>Each checker list handed over by a reload.</summary>
+        public List<IReadOnlyList<RealServerChecks>> Updates { get; } = [];
+
+        public Task UpdateAsync(IReadOnlyList<RealServerChecks> servers)
+        {
+            Updates.Add(servers);
+            return Task.CompletedTask;
+        }
 
         public void SetSuspended(string virtualServer, bool suspended)
         {

@@ -1,0 +1,107 @@
+using Kad.Config;
+using Kad.Config.Model;
+using Kad.Daemon.Hosting;
+using Kad.Daemon.Lvs;
+using Kad.Daemon.Planning;
+using Kad.Daemon.Systemd;
+using Kad.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kad.Daemon.Tests.Hosting;
+
+/// <summary>
+/// The controller's reloads with a file on disk and a recording half: what the halves are handed after one-block
+/// edits, a refused edit and its fix is what a full load of the file gives, with unchanged entries kept as the same objects.
+/// </summary>
+public sealed class DaemonControllerReloadTests
+{
+    private string _directory = "";
+
+    private string ConfigFile => Path.Combine(_directory, "keepalived.conf");
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("kad-reload-").FullName;
+
+    [TearDown]
+    public void RemoveDirectory() => Directory.Delete(_directory, recursive: true);
+
+    private static string Config(int secondWeight = 1, string thirdWeight = "1") =>
+        string.Concat(Enumerable.Range(1, 3).Select(n =>
+            $"virtual_server 10.0.0.{n} 80 {{\n  lb_algo rr\n  real_server 10.0.1.{n} 80 {{\n    weight {(n == 2 ? secondWeight.ToString(System.Globalization.CultureInfo.InvariantCulture) : n == 3 ? thirdWeight : "1")}\n  }}\n}}\n"));
+
+    [Test]
+    public async Task ReloadAsync_OneBlockEditedThenABadEditThenItsFix_HalvesGetWhatAFullLoadGives()
+    {
+        File.WriteAllText(ConfigFile, Config());
+        var half = new RecordingHalf();
+        using var controller = new DaemonController(
+            new KadArguments(ConfigFile, true, false, false, false, false, null, Path.Combine(_directory, "kad.sock")),
+            [half],
+            new SilentNotifier(),
+            new NoKernel(),
+            new FakeTimeProvider(),
+            NullLogger<DaemonController>.Instance);
+        await controller.StartAsync(CancellationToken.None);
+        var started = half.Configs.Single();
+
+        File.WriteAllText(ConfigFile, Config(secondWeight: 4));
+        var edited = await controller.ReloadAsync(CancellationToken.None);
+        File.WriteAllText(ConfigFile, Config(secondWeight: 4, thirdWeight: "x"));
+        var refused = await controller.ReloadAsync(CancellationToken.None);
+        File.WriteAllText(ConfigFile, Config(secondWeight: 4, thirdWeight: "6"));
+        var fixedUp = await controller.ReloadAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((edited.Applied, refused.Applied, fixedUp.Applied), Is.EqualTo((true, false, true)));
+            Assert.That(refused.Diagnostics, Has.Some.Contains("keepalived.conf:16"));
+            Assert.That(half.Configs, Has.Count.EqualTo(3), "the refused configuration is not handed over");
+            Assert.That(half.Configs[1], Is.EqualTo(FullLoad(Config(secondWeight: 4))));
+            Assert.That(half.Configs[2], Is.EqualTo(FullLoad(Config(secondWeight: 4, thirdWeight: "6"))));
+            Assert.That(half.Configs[2].VirtualServers[0], Is.SameAs(started.VirtualServers[0]), "an entry no reload touched");
+            Assert.That(half.Configs[2].VirtualServers[1], Is.SameAs(half.Configs[1].VirtualServers[1]));
+            Assert.That(half.Configs[2].VirtualServers[2].RealServers[0].Weight, Is.EqualTo(6));
+        });
+    }
+
+    private KeepalivedConfig FullLoad(string text) => KeepalivedConfigLoader.LoadText(text, ConfigFile, new ConfigLoadOptions()).Config;
+
+    private sealed class RecordingHalf : IDaemonHalf
+    {
+        public List<KeepalivedConfig> Configs { get; } = [];
+
+        public string Name => "lvs";
+
+        public Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+        {
+            Configs.Add(config);
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
+        {
+            Configs.Add(config);
+            return Task.FromResult<IReadOnlyList<string>>(["applied"]);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void AddStatus(StatusParts parts)
+        {
+        }
+    }
+
+    private sealed class SilentNotifier : ISystemdNotifier
+    {
+        public bool IsEnabled => false;
+
+        public void Notify(string state)
+        {
+        }
+    }
+
+    private sealed class NoKernel : IKernelTableSource
+    {
+        public ActualTable Read() => ActualTable.Empty;
+    }
+}
