@@ -7,9 +7,9 @@ namespace Kad.Checkers.Scheduling;
 
 /// <summary>
 /// Runs every checker of every real server and publishes health transitions on <see cref="Events"/>. One
-/// <see cref="CheckScheduler"/> (one timer) wakes every checker when it is due, in batches; TCP_CHECK connects are
-/// completed on the connect poller's thread, with no thread-pool hand-off per check; other probes run as tasks
-/// between wake-ups. First checks are spread by warmup; results for one server are applied
+/// <see cref="CheckScheduler"/> wakes every checker when it is due, in batches, on the monitor's <see cref="CheckLoop"/>
+/// thread (with the system clock); TCP_CHECK attempts start and complete on that thread, with no other thread woken
+/// per check; other probes run as tasks between wake-ups. First checks are spread by warmup; results for one server are applied
 /// under that server's lock so its events come out in order. A reload (<see cref="UpdateAsync"/>) keeps the state
 /// of servers whose checkers did not change; <see cref="SetSuspended"/> pauses a virtual server's checkers
 /// (keepalived's <c>ha_suspend</c>).
@@ -25,7 +25,8 @@ public sealed class HealthMonitor : IAsyncDisposable
     private readonly SemaphoreSlim _updating = new(1, 1);
     private readonly CheckScheduler _scheduler;
     private readonly Lock _suspendedGate = new();
-    private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
+    // Replaced whole under the gate, read without it: every check asks, and it almost never changes.
+    private volatile HashSet<string> _suspended = new(StringComparer.Ordinal);
     private volatile Dictionary<RealServerKey, ServerEntry> _servers;
     private int _started;
     private int _stopped;
@@ -50,7 +51,15 @@ public sealed class HealthMonitor : IAsyncDisposable
         _random = random ?? new Random();
         _probeFactory = probeFactory;
         _scheduler = new CheckScheduler(timeProvider);
-        _servers = Plan(servers, current: []).ToDictionary(p => p.Entry.Key, p => p.Entry);
+        try
+        {
+            _servers = Plan(servers, current: []).ToDictionary(p => p.Entry.Key, p => p.Entry);
+        }
+        catch
+        {
+            _scheduler.Dispose(); // its loop thread
+            throw;
+        }
     }
 
     /// <summary>Transitions only: a checker's health changing, or a server's dynamic weight changing.</summary>
@@ -122,13 +131,10 @@ public sealed class HealthMonitor : IAsyncDisposable
     {
         lock (_suspendedGate)
         {
-            if (suspended)
+            var next = new HashSet<string>(_suspended, StringComparer.Ordinal);
+            if (suspended ? next.Add(virtualServer) : next.Remove(virtualServer))
             {
-                _suspended.Add(virtualServer);
-            }
-            else
-            {
-                _suspended.Remove(virtualServer);
+                _suspended = next;
             }
         }
     }
@@ -369,10 +375,8 @@ public sealed class HealthMonitor : IAsyncDisposable
 
     private bool IsSuspended(string virtualServer)
     {
-        lock (_suspendedGate)
-        {
-            return _suspended.Contains(virtualServer);
-        }
+        var suspended = _suspended;
+        return suspended.Count != 0 && suspended.Contains(virtualServer);
     }
 
     private Health Record(CheckerLoop loop, CheckOutcome outcome)
@@ -486,7 +490,7 @@ public sealed class HealthMonitor : IAsyncDisposable
             _failedAttempt = failedAttempt;
             _stopping = stopping;
             _cancel = stopping.Token;
-            _attempt = (runner.Probe as ICallbackProbe)?.CreateAttempt(OnAttemptDone);
+            _attempt = (runner.Probe as ICallbackProbe)?.CreateAttempt(monitor._scheduler, OnAttemptDone);
         }
 
         public CheckerOptions Options => _options;
@@ -651,7 +655,7 @@ public sealed class HealthMonitor : IAsyncDisposable
             }
         }
 
-        /// <summary>The poller's thread: an attempt in progress ended.</summary>
+        /// <summary>The check loop's thread: an attempt in progress ended.</summary>
         private void OnAttemptDone(ProbeResult result)
         {
             if (!Stopped)
