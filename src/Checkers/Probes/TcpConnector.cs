@@ -31,7 +31,7 @@ internal sealed class TcpConnector : ICallbackAttempt, IReadyHandler
     private readonly int _family;
     private readonly int _slot;
     private readonly ProbeResult? _unusable;
-    // (generation << 1) | Pending: whoever moves it off Pending (poller, Abort) owns the descriptor and closes it.
+    // (generation << 1) | Pending: whoever moves it off Pending (OnReady, Expire, Abort) owns the descriptor and closes it.
     private long _state;
     private int _fd = -1;
     private int _disposed;
@@ -132,7 +132,7 @@ internal sealed class TcpConnector : ICallbackAttempt, IReadyHandler
         }
 
         // Like keepalived's loop, which handles a socket that became writable before its timer: a connect that
-        // finished while the poller thread had no CPU yet is judged on what it did, not timed out.
+        // finished but was not reported yet (the loop busy with a batch, or without CPU) is judged on what it did.
         var fd = _fd;
         var poll = new Interop.PollFd { Fd = fd, Events = Interop.POLLOUT };
         var result = Interop.Poll(&poll, 1, 0) == 1 ? Outcome(fd) : TimedOut;

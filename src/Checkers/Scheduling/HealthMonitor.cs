@@ -647,7 +647,8 @@ public sealed class HealthMonitor : IAsyncDisposable
         {
             _attempts++;
             _attemptStarted = _monitor._timeProvider.GetTimestamp();
-            // Set first: a result reported at once (or from the poller before Start returns) replaces this wake-up.
+            // Set first: a result reported at once (or by the loop on another thread before Start returns) replaces
+            // this wake-up.
             Wake(_runner.Probe.AttemptTimeout, timeout: true);
             if (_attempt!.Start() is { } result)
             {

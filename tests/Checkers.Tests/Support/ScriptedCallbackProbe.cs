@@ -50,7 +50,7 @@ internal sealed class ScriptedCallbackProbe(TimeProvider clock, TimeSpan attempt
         }
     }
 
-    /// <summary>Ends the attempt in progress with <paramref name="result"/>, as the poller thread would.</summary>
+    /// <summary>Ends the attempt in progress with <paramref name="result"/>, as the check loop would.</summary>
     public bool Complete(ProbeResult result)
     {
         lock (_gate)
