@@ -21,6 +21,7 @@ internal sealed class CheckLoop : IDisposable
     private const ulong WakeData = ulong.MaxValue;
 
     private readonly Func<int> _waitMilliseconds;
+    private readonly Action _woke;
     private readonly Action _afterWait;
     private readonly Lock _gate = new();
     private readonly Stack<int> _free = new();
@@ -32,10 +33,12 @@ internal sealed class CheckLoop : IDisposable
     private volatile bool _stopping;
 
     /// <param name="waitMilliseconds">Before each wait: how long it may last (-1 for no limit); called on the loop's thread.</param>
+    /// <param name="woke">Right after each wait, before the ready descriptors' callbacks; called on the loop's thread.</param>
     /// <param name="afterWait">After each wait and the ready descriptors' callbacks; called on the loop's thread.</param>
-    public CheckLoop(Func<int> waitMilliseconds, Action afterWait)
+    public CheckLoop(Func<int> waitMilliseconds, Action woke, Action afterWait)
     {
         _waitMilliseconds = waitMilliseconds;
+        _woke = woke;
         _afterWait = afterWait;
         _epoll = Interop.EpollCreate1(Interop.EPOLL_CLOEXEC);
         if (_epoll < 0)
@@ -133,6 +136,7 @@ internal sealed class CheckLoop : IDisposable
                 continue;
             }
 
+            _woke();
             var slots = Volatile.Read(ref _slots);
             for (var i = 0; i < count; i++)
             {

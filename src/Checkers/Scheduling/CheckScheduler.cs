@@ -17,7 +17,10 @@ internal interface IScheduledWork
 /// <see cref="CheckLoop"/>: its epoll wait lasts until the earliest wake-up, so checks start on the same thread their
 /// connects complete on, as in keepalived's single event loop. With any other <see cref="TimeProvider"/> (tests' fake
 /// clocks) one timer of that provider, armed for the earliest, runs the batch on the timer's thread, deterministically;
-/// the loop then only watches connects (<see cref="Io"/>). Thread-safe.
+/// the loop then only watches connects (<see cref="Io"/>). On the loop, the time is read once after each wait and
+/// once before it (<see cref="Now"/>), as keepalived's loop does: a clock read is a system call where the clock
+/// source has no vDSO path (HPET, as on many virtual machines), and a check would otherwise read it five times.
+/// Thread-safe.
 /// </summary>
 internal sealed class CheckScheduler : IDisposable
 {
@@ -32,6 +35,7 @@ internal sealed class CheckScheduler : IDisposable
     private readonly long _coalesce;
     private readonly bool _loopRunsSchedule;
     private CheckLoop? _loop;
+    private long _loopNow; // the loop's time since its latest wait ended; read and written on its thread only
     private long _armedFor = long.MaxValue;
     private bool _disposed;
 
@@ -42,7 +46,7 @@ internal sealed class CheckScheduler : IDisposable
         if (ReferenceEquals(time, TimeProvider.System) && CheckLoop.IsSupported)
         {
             _loopRunsSchedule = true;
-            _loop = new CheckLoop(WaitMilliseconds, RunDueOnLoop);
+            _loop = new CheckLoop(WaitMilliseconds, () => _loopNow = _time.GetTimestamp(), RunDueOnLoop);
         }
         else
         {
@@ -61,10 +65,16 @@ internal sealed class CheckScheduler : IDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                return _loop ??= new CheckLoop(static () => Timeout.Infinite, static () => { });
+                return _loop ??= new CheckLoop(static () => Timeout.Infinite, static () => { }, static () => { });
             }
         }
     }
+
+    /// <summary>
+    /// The <see cref="TimeProvider"/> timestamp to schedule and measure with: on the loop's thread, the time its latest
+    /// wait ended (everything done in one pass of the loop happens "at" that time); elsewhere, the clock's.
+    /// </summary>
+    public long Now => _loopRunsSchedule && _loop!.IsLoopThread ? _loopNow : _time.GetTimestamp();
 
     /// <summary>Wake-ups waiting (stale ones included until they are reached).</summary>
     public int Count
@@ -81,7 +91,7 @@ internal sealed class CheckScheduler : IDisposable
     /// <summary>Wakes <paramref name="work"/> with <paramref name="token"/> after <paramref name="delay"/>.</summary>
     public void Schedule(IScheduledWork work, long token, TimeSpan delay)
     {
-        var due = _time.GetTimestamp() + ToTimestamp(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        var due = Now + ToTimestamp(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
         var wake = false;
         lock (_gate)
         {
@@ -215,7 +225,7 @@ internal sealed class CheckScheduler : IDisposable
     /// <summary>Under the gate: moves what is due (within the window) to <paramref name="batch"/>, dropping superseded wake-ups.</summary>
     private void TakeDue(List<(IScheduledWork Work, long Token)> batch)
     {
-        var horizon = _time.GetTimestamp() + _coalesce;
+        var horizon = Now + _coalesce;
         while (_queue.TryPeek(out var item, out var due) && (due <= horizon || !item.Work.IsCurrent(item.Token)))
         {
             _queue.Dequeue();

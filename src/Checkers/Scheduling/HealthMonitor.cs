@@ -109,12 +109,14 @@ public sealed class HealthMonitor : IAsyncDisposable
     public IReadOnlyList<ServerSnapshot> Snapshot()
     {
         var snapshot = new List<ServerSnapshot>();
+        var (utcNow, now) = (_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+        DateTimeOffset WhenWas(long timestamp) => utcNow - _timeProvider.GetElapsedTime(timestamp, now);
         foreach (var entry in _servers.Values)
         {
             lock (entry.Gate)
             {
                 var checkers = entry.Loops.Select((loop, i) => new CheckerSnapshot(
-                    $"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i), loop.LastResult, loop.LastResult is null ? null : loop.LastLatency, loop.LastResult is null ? null : loop.LastCheck)).ToList();
+                    $"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i), loop.LastResult, loop.LastResult is null ? null : loop.LastLatency, loop.LastResult is null ? null : WhenWas(loop.LastCheck))).ToList();
                 snapshot.Add(new ServerSnapshot(entry.Key, entry.State.ServerHealth, entry.State.Weight, IsSuspended(entry.Key.VirtualServer), checkers));
             }
         }
@@ -406,10 +408,11 @@ public sealed class HealthMonitor : IAsyncDisposable
 
     private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result)
     {
-        // For status: kept by reference under the server's lock, so recording it allocates nothing.
+        // For status: kept by reference under the server's lock, so recording it allocates nothing; the time is the
+        // loop's (no clock read per check).
         loop.LastResult = result;
         loop.LastLatency = outcome.Latency;
-        loop.LastCheck = _timeProvider.GetUtcNow();
+        loop.LastCheck = _scheduler.Now;
 
         // The common case (nothing changed) runs once per check: it allocates nothing and formats nothing.
         if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
@@ -502,7 +505,8 @@ public sealed class HealthMonitor : IAsyncDisposable
 
         public TimeSpan LastLatency { get; set; }
 
-        public DateTimeOffset LastCheck { get; set; }
+        /// <summary>When the latest check ended, as a <see cref="TimeProvider"/> timestamp (turned into a date only for status).</summary>
+        public long LastCheck { get; set; }
 
         /// <summary>Where results go; changed only with the gates of both the old and the new entry held.</summary>
         public ServerEntry? Entry { get; private set; }
@@ -646,7 +650,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         private void StartAttempt()
         {
             _attempts++;
-            _attemptStarted = _monitor._timeProvider.GetTimestamp();
+            _attemptStarted = _monitor._scheduler.Now;
             // Set first: a result reported at once (or by the loop on another thread before Start returns) replaces
             // this wake-up.
             Wake(_runner.Probe.AttemptTimeout, timeout: true);
@@ -672,7 +676,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         /// </summary>
         private void AttemptEnded(ProbeResult result)
         {
-            var latency = _monitor._timeProvider.GetElapsedTime(_attemptStarted);
+            var latency = _monitor._timeProvider.GetElapsedTime(_attemptStarted, _monitor._scheduler.Now);
             if (!result.Success && _retries < _runner.Timing.Retry)
             {
                 _retries++;

@@ -114,6 +114,56 @@ public sealed class CheckSchedulerLoopTests
     }
 
     [Test]
+    public async Task Now_OnTheLoopDuringOneBatch_IsTheTimeTheWaitEndedNotTheClock()
+    {
+        using var scheduler = new CheckScheduler(TimeProvider.System);
+        var seen = new ConcurrentQueue<long>();
+        var done = new SemaphoreSlim(0);
+        var blocker = new Blocker(TimeSpan.FromMilliseconds(500));
+        var slow = new Reading(scheduler, seen, done, sleep: TimeSpan.FromMilliseconds(50));
+        var next = new Reading(scheduler, seen, done, sleep: TimeSpan.Zero);
+        var before = TimeProvider.System.GetTimestamp();
+
+        // While the loop is busy with the blocker, both come due: the loop's next pass takes them in one batch.
+        scheduler.Schedule(blocker, 1, TimeSpan.Zero);
+        Assert.That(await blocker.Started.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        scheduler.Schedule(slow, 1, TimeSpan.Zero);
+        scheduler.Schedule(next, 1, TimeSpan.Zero);
+        Assert.That(await done.WaitAsync(TimeSpan.FromSeconds(10)) && await done.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
+
+        Assert.That(seen.Distinct().Count(), Is.EqualTo(1), "one time for the whole batch, though the first run took 50 ms");
+        Assert.That(seen.First(), Is.GreaterThan(before));
+        Assert.That(scheduler.Now, Is.GreaterThanOrEqualTo(seen.First()), "off the loop: the clock");
+    }
+
+    /// <summary>Holds the loop for <paramref name="hold"/> once due.</summary>
+    private sealed class Blocker(TimeSpan hold) : IScheduledWork
+    {
+        public SemaphoreSlim Started { get; } = new(0);
+
+        public bool IsCurrent(long token) => token == 1;
+
+        public void OnDue(long token)
+        {
+            Started.Release();
+            Thread.Sleep(hold);
+        }
+    }
+
+    /// <summary>Reads the scheduler's time when due, then takes <paramref name="sleep"/>.</summary>
+    private sealed class Reading(CheckScheduler scheduler, ConcurrentQueue<long> seen, SemaphoreSlim done, TimeSpan sleep) : IScheduledWork
+    {
+        public bool IsCurrent(long token) => token == 1;
+
+        public void OnDue(long token)
+        {
+            seen.Enqueue(scheduler.Now);
+            Thread.Sleep(sleep);
+            done.Release();
+        }
+    }
+
+    [Test]
     public async Task TcpAttempt_StartedByADueWakeUp_CompletesOnTheSameThread()
     {
         await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
