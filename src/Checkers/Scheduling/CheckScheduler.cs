@@ -76,6 +76,22 @@ internal sealed class CheckScheduler : IDisposable
     /// </summary>
     public long Now => _loopRunsSchedule && _loop!.IsLoopThread ? _loopNow : _time.GetTimestamp();
 
+    /// <summary>
+    /// Reads the clock (on the loop's thread, <see cref="Now"/> becomes it): for what must not start early, such as
+    /// an attempt's timeout — a long pass of a saturated loop would otherwise give its last attempts less than
+    /// connect_timeout.
+    /// </summary>
+    public long ReadClock()
+    {
+        var now = _time.GetTimestamp();
+        if (_loopRunsSchedule && _loop!.IsLoopThread)
+        {
+            _loopNow = now;
+        }
+
+        return now;
+    }
+
     /// <summary>Wake-ups waiting (stale ones included until they are reached).</summary>
     public int Count
     {

@@ -650,7 +650,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         private void StartAttempt()
         {
             _attempts++;
-            _attemptStarted = _monitor._scheduler.Now;
+            _attemptStarted = _monitor._scheduler.ReadClock(); // one clock read per attempt: its timeout counts from here
             // Set first: a result reported at once (or by the loop on another thread before Start returns) replaces
             // this wake-up.
             Wake(_runner.Probe.AttemptTimeout, timeout: true);
