@@ -136,6 +136,35 @@ public sealed class CheckSchedulerLoopTests
         Assert.That(scheduler.Now, Is.GreaterThanOrEqualTo(seen.First()), "off the loop: the clock");
     }
 
+    [Test]
+    public async Task ReadClock_OnTheLoopLateInAPass_MovesNowToTheClock()
+    {
+        using var scheduler = new CheckScheduler(TimeProvider.System);
+        var reader = new ClockReader(scheduler);
+
+        scheduler.Schedule(reader, 1, TimeSpan.Zero);
+        var (passTime, read, nowAfter) = await reader.Seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.That(TimeProvider.System.GetElapsedTime(passTime, read), Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(45)), "a fresh read, not the pass's time");
+        Assert.That(nowAfter, Is.EqualTo(read), "what is scheduled next in the pass counts from it");
+    }
+
+    /// <summary>On the loop: the pass's time, then 50 ms later a clock read and the time after it.</summary>
+    private sealed class ClockReader(CheckScheduler scheduler) : IScheduledWork
+    {
+        public TaskCompletionSource<(long PassTime, long Read, long NowAfter)> Seen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool IsCurrent(long token) => token == 1;
+
+        public void OnDue(long token)
+        {
+            var passTime = scheduler.Now;
+            Thread.Sleep(50);
+            var read = scheduler.ReadClock();
+            Seen.TrySetResult((passTime, read, scheduler.Now));
+        }
+    }
+
     /// <summary>Holds the loop for <paramref name="hold"/> once due.</summary>
     private sealed class Blocker(TimeSpan hold) : IScheduledWork
     {
