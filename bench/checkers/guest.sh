@@ -21,6 +21,15 @@ now_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime; }
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# thread_ticks PID: "TID TICKS NAME" per thread (utime + stime; the name is between the parentheses of stat).
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    s=$(cat "$t/stat" 2> /dev/null) || continue
+    name=${s#*(}; name=${name%)*}
+    set -- ${s##*) }
+    echo "${t##*/} $((${12} + ${13})) $name"
+  done
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.3f\n", a / b }'; }
 
 ip netns add bench && ip -n bench link set lo up
@@ -146,11 +155,16 @@ scale() { # daemon -> "cpu_ms_per_s us_per_check rss_mib"
   while [ "$(dests)" -lt 1 ] && [ $(( $(now_cs) - t_start )) -lt 60000 ]; do sleep 1; done
   echo "# $1: $(dests) destinations in IPVS $(( ($(now_cs) - t_start) / 100 )) s after start; warm-up ${warmup} s" >&2
   sleep "$warmup"
+  thread_ticks "$pid" > /tmp/threads0
   c0=$(cpu_ticks "$pid"); a0=$(cat /tmp/accepted); t0=$(now_cs)
   sleep "$window"
   c1=$(cpu_ticks "$pid"); a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
   checks=$((a1 - a0))
+  thread_ticks "$pid" > /tmp/threads1
   echo "# $1: cpu $(( (c1 - c0) * 1000 / hz )) ms over $(( (t1 - t0) * 10 )) ms, $checks checks accepted, rss ${rss} KiB, $(dests) destinations" >&2
+  # Where the CPU went, per thread, over the window (ms).
+  awk -v hz="$hz" 'NR == FNR { was[$1] = $2; next } { ms = ($2 - was[$1]) * 1000 / hz; $1 = ""; $2 = ""; if (ms > 0) print ms, $0 }' \
+    /tmp/threads0 /tmp/threads1 | sort -rn | head -5 | sed "s/^/# $1 thread cpu ms: /" >&2
   if [ "$1" = kad ]; then
     echo "# kad: $(grep -c -- '-> Down' /tmp/kad.log) checker transitions to down, $(grep -c -- 'Down -> Up' /tmp/kad.log) back up, $(grep -c 'DEL_DEST' /tmp/kad.log) DEL_DEST" >&2
     grep -- '-> Down' /tmp/kad.log | sed 's/.*TCP_CHECK#0 //' | cut -d';' -f1 | sed 's/[0-9.]*:[0-9]*//g' | sort | uniq -c | sort -rn | head -5 | sed 's/^/# kad down reasons: /' >&2

@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 namespace Kad.Checkers;
 
 /// <summary>
-/// The few socket and epoll calls of TCP_CHECK's connect path (<see cref="Probes.TcpConnector"/>). Plain descriptors,
+/// The few socket, epoll and eventfd calls of TCP_CHECK's connect path (<see cref="Probes.TcpConnector"/>) and of the
+/// loop it runs on (<see cref="Scheduling.CheckLoop"/>). Plain descriptors,
 /// not SafeHandles: each one is owned by exactly one attempt, which closes it once (see the connector).
 /// </summary>
 internal static partial class Interop
@@ -22,13 +23,17 @@ internal static partial class Interop
     internal const int SO_MARK = 36;
     internal const int EINTR = 4;
     internal const int EINPROGRESS = 115;
+    internal const int ECANCELED = 125;
     internal const int EPOLL_CLOEXEC = 0x80000;
     internal const int EPOLL_CTL_ADD = 1;
+    internal const uint EPOLLIN = 0x001;
     internal const uint EPOLLOUT = 0x004;
     internal const uint EPOLLERR = 0x008;
     internal const uint EPOLLHUP = 0x010;
     internal const uint EPOLLONESHOT = 1u << 30;
     internal const short POLLOUT = 0x004; // asm-generic/poll.h
+    internal const int EFD_NONBLOCK = 0x800; // sys/eventfd.h
+    internal const int EFD_CLOEXEC = 0x80000;
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -76,4 +81,13 @@ internal static partial class Interop
 
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     internal static unsafe partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    internal static partial int EventFd(uint initialValue, int flags);
+
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint Write(int fd, void* buffer, nuint count);
 }

@@ -1,3 +1,5 @@
+using Kad.Checkers.Scheduling;
+
 namespace Kad.Checkers.Probes;
 
 /// <summary>
@@ -8,10 +10,11 @@ namespace Kad.Checkers.Probes;
 internal interface ICallbackProbe : IHealthProbe
 {
     /// <summary>
-    /// One reusable attempt slot for one checker, reporting to <paramref name="done"/>; null when this platform has
-    /// no such path (the probe is then run through <see cref="IHealthProbe.ProbeAsync"/>).
+    /// One reusable attempt slot for one checker, reporting to <paramref name="done"/>, whose I/O waits on
+    /// <paramref name="scheduler"/>'s loop; null when this platform has no such path (the probe is then run through
+    /// <see cref="IHealthProbe.ProbeAsync"/>).
     /// </summary>
-    ICallbackAttempt? CreateAttempt(Action<ProbeResult> done);
+    ICallbackAttempt? CreateAttempt(CheckScheduler scheduler, Action<ProbeResult> done);
 }
 
 /// <summary>One checker's attempts, one at a time.</summary>

@@ -2,17 +2,19 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Kad.Checkers.Scheduling;
 
 namespace Kad.Checkers.Probes;
 
 /// <summary>
-/// TCP_CHECK's attempt as keepalived makes it: a non-blocking connect, then the socket's SO_ERROR once it is
-/// writable, then close. A connect that ends at once (refused on a local address, or connected) is reported at
-/// once; one in progress is watched by the process-wide <see cref="ConnectPoller"/> thread, which reports it on that
-/// thread. Only one attempt of a checker is in progress at a time; each attempt has its own generation, so an epoll
-/// event that arrives late for an aborted attempt cannot complete the next one.
+/// TCP_CHECK's attempt as keepalived makes it: a non-blocking connect, then, once the socket is writable, its
+/// SO_ERROR, then close. A connect that ends at once (refused on a local address, or connected) is reported at
+/// once; one in progress is watched by the monitor's <see cref="CheckLoop"/>, which reports it on its thread (the
+/// thread that started it, with the system clock). Only one attempt of a checker is in progress at a time; each
+/// attempt has its own generation, so an epoll event that arrives late for an aborted attempt cannot complete the
+/// next one.
 /// </summary>
-internal sealed class TcpConnector : ICallbackAttempt
+internal sealed class TcpConnector : ICallbackAttempt, IReadyHandler
 {
     private const long Pending = 1;
 
@@ -20,6 +22,7 @@ internal sealed class TcpConnector : ICallbackAttempt
     private static int s_generation;
 
     private readonly TcpCheckOptions _options;
+    private readonly CheckLoop _loop;
     private readonly Action<ProbeResult> _done;
     private readonly ProbeResult _up;
     private readonly byte[] _target;
@@ -28,14 +31,15 @@ internal sealed class TcpConnector : ICallbackAttempt
     private readonly int _family;
     private readonly int _slot;
     private readonly ProbeResult? _unusable;
-    // (generation << 1) | Pending: whoever moves it off Pending (poller, Abort) owns the descriptor and closes it.
+    // (generation << 1) | Pending: whoever moves it off Pending (OnReady, Expire, Abort) owns the descriptor and closes it.
     private long _state;
     private int _fd = -1;
     private int _disposed;
 
-    public TcpConnector(TcpCheckOptions options, IPEndPoint target, ProbeResult up, ProbeResult timedOut, Action<ProbeResult> done)
+    public TcpConnector(TcpCheckOptions options, IPEndPoint target, ProbeResult up, ProbeResult timedOut, CheckLoop loop, Action<ProbeResult> done)
     {
         _options = options;
+        _loop = loop;
         _done = done;
         _up = up;
         TimedOut = timedOut;
@@ -61,11 +65,11 @@ internal sealed class TcpConnector : ICallbackAttempt
             System.Text.Encoding.ASCII.GetBytes(name, _interface);
         }
 
-        _slot = ConnectPoller.Instance.Register(this);
+        _slot = loop.Register(this);
     }
 
-    /// <summary>Whether this platform has the path (the epoll_event layout here is x86-64's).</summary>
-    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+    /// <summary>Whether this platform has the path (the loop's).</summary>
+    public static bool IsSupported => CheckLoop.IsSupported;
 
     /// <summary>The result of a connect still in progress when its time is up.</summary>
     public ProbeResult TimedOut { get; }
@@ -75,6 +79,11 @@ internal sealed class TcpConnector : ICallbackAttempt
         if (_unusable is not null)
         {
             return _unusable;
+        }
+
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return Failure(Interop.ECANCELED); // the checker is stopping: no new connection
         }
 
         var generation = (uint)Interlocked.Increment(ref s_generation);
@@ -96,10 +105,17 @@ internal sealed class TcpConnector : ICallbackAttempt
             return error == 0 ? _up : Failure(error);
         }
 
-        // Published before the descriptor is watched: the poller may report it at once, on its own thread.
+        // Published before the descriptor is watched: the loop may report it at once when it runs on another thread.
+        // A full fence, then the stop flag: either a concurrent Dispose sees this attempt pending and ends it, or this
+        // sees the Dispose and ends it here (no descriptor is left behind in the epoll set of a stopped checker).
         _fd = fd;
-        Volatile.Write(ref _state, ((long)generation << 1) | Pending);
-        error = ConnectPoller.Instance.Watch(fd, _slot, generation);
+        Interlocked.Exchange(ref _state, ((long)generation << 1) | Pending);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return Abort() ? Failure(Interop.ECANCELED) : null;
+        }
+
+        error = _loop.WatchWritable(fd, _slot, generation);
         if (error != 0 && Abort())
         {
             return Failure(error);
@@ -116,7 +132,7 @@ internal sealed class TcpConnector : ICallbackAttempt
         }
 
         // Like keepalived's loop, which handles a socket that became writable before its timer: a connect that
-        // finished while the poller thread had no CPU yet is judged on what it did, not timed out.
+        // finished but was not reported yet (the loop busy with a batch, or without CPU) is judged on what it did.
         var fd = _fd;
         var poll = new Interop.PollFd { Fd = fd, Events = Interop.POLLOUT };
         var result = Interop.Poll(&poll, 1, 0) == 1 ? Outcome(fd) : TimedOut;
@@ -147,12 +163,12 @@ internal sealed class TcpConnector : ICallbackAttempt
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Abort();
-            ConnectPoller.Instance.Unregister(_slot);
+            _loop.Unregister(_slot);
         }
     }
 
-    /// <summary>On the poller's thread: the connect of <paramref name="generation"/> finished (or failed).</summary>
-    internal void OnWritable(uint generation)
+    /// <summary>On the loop's thread: the connect of <paramref name="generation"/> finished (or failed).</summary>
+    public void OnReady(uint generation, uint events)
     {
         var pending = ((long)generation << 1) | Pending;
         if (Interlocked.CompareExchange(ref _state, pending & ~Pending, pending) != pending)
@@ -161,7 +177,9 @@ internal sealed class TcpConnector : ICallbackAttempt
         }
 
         var fd = _fd;
-        var result = Outcome(fd);
+        // Writable without an error or hang-up is connected: SO_ERROR could only say 0 (the kernel reports EPOLLERR
+        // exactly when the socket holds an error), so it is read only to name a failure — one system call less per check.
+        var result = (events & (Interop.EPOLLERR | Interop.EPOLLHUP)) == 0 ? _up : Outcome(fd);
         Interop.Close(fd); // closing also takes it out of the epoll set
         _done(result);
     }
@@ -268,107 +286,4 @@ internal sealed class TcpConnector : ICallbackAttempt
         };
         return ProbeResult.Down("connect", $"{name}: {Marshal.GetPInvokeErrorMessage(e)}");
     });
-}
-
-/// <summary>
-/// The thread that waits for connects in progress (epoll, one-shot per descriptor) and reports each one on itself:
-/// no thread-pool hand-off between a connect finishing and its result being recorded. One for the process.
-/// </summary>
-internal sealed class ConnectPoller
-{
-    private static readonly Lazy<ConnectPoller> Shared = new(() => new ConnectPoller());
-
-    private readonly Lock _gate = new();
-    private readonly Stack<int> _free = new();
-    private readonly int _epoll;
-    private TcpConnector?[] _slots = new TcpConnector?[64];
-    private int _used;
-
-    private ConnectPoller()
-    {
-        _epoll = Interop.EpollCreate1(Interop.EPOLL_CLOEXEC);
-        if (_epoll < 0)
-        {
-            throw new InvalidOperationException($"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        new Thread(Run) { IsBackground = true, Name = "kad tcp checks" }.Start();
-    }
-
-    public static ConnectPoller Instance => Shared.Value;
-
-    public int Register(TcpConnector connector)
-    {
-        lock (_gate)
-        {
-            var slot = _free.Count > 0 ? _free.Pop() : _used++;
-            if (slot >= _slots.Length)
-            {
-                var grown = new TcpConnector?[_slots.Length * 2];
-                _slots.CopyTo(grown, 0);
-                Volatile.Write(ref _slots, grown);
-            }
-
-            Volatile.Write(ref _slots[slot], connector);
-            return slot;
-        }
-    }
-
-    public void Unregister(int slot)
-    {
-        lock (_gate)
-        {
-            Volatile.Write(ref _slots[slot], null);
-            _free.Push(slot);
-        }
-    }
-
-    /// <summary>Watches <paramref name="fd"/> until it becomes writable or fails; 0, or the errno of epoll_ctl.</summary>
-    public unsafe int Watch(int fd, int slot, uint generation)
-    {
-        var change = new Interop.EpollEvent
-        {
-            Events = Interop.EPOLLOUT | Interop.EPOLLONESHOT,
-            Data = ((ulong)generation << 32) | (uint)slot,
-        };
-        return Interop.EpollCtl(_epoll, Interop.EPOLL_CTL_ADD, fd, &change) == 0 ? 0 : Marshal.GetLastPInvokeError();
-    }
-
-    private unsafe void Run()
-    {
-        const int Batch = 128;
-        var events = stackalloc Interop.EpollEvent[Batch];
-        while (true)
-        {
-            var count = Interop.EpollWait(_epoll, events, Batch, -1);
-            if (count < 0)
-            {
-                if (Marshal.GetLastPInvokeError() == Interop.EINTR)
-                {
-                    continue;
-                }
-
-                Thread.Sleep(10); // not expected; never spin
-                continue;
-            }
-
-            var slots = Volatile.Read(ref _slots);
-            for (var i = 0; i < count; i++)
-            {
-                var data = events[i].Data;
-                var slot = (int)(uint)data;
-                if (slot < slots.Length && Volatile.Read(ref slots[slot]) is { } connector)
-                {
-                    try
-                    {
-                        connector.OnWritable((uint)(data >> 32));
-                    }
-                    catch (Exception)
-                    {
-                        // A fault in recording one result must not stop every TCP check of the process.
-                    }
-                }
-            }
-        }
-    }
 }

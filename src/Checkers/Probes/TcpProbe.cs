@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Kad.Checkers.Scheduling;
 
 namespace Kad.Checkers.Probes;
 
 /// <summary>
 /// TCP_CHECK: up when the server accepts a connection within connect_timeout. The monitor drives it through
-/// <see cref="ICallbackProbe.CreateAttempt"/> (a non-blocking connect completed on the connect poller, keepalived's way);
+/// <see cref="ICallbackProbe.CreateAttempt"/> (a non-blocking connect completed on the monitor's check loop, keepalived's way);
 /// <see cref="ProbeAsync"/> is the same check through .NET sockets, for one-off checks and other platforms.
 /// </summary>
 public sealed class TcpProbe(TcpCheckOptions options, IPEndPoint target, CheckerTiming timing) : ICallbackProbe
@@ -36,8 +37,8 @@ public sealed class TcpProbe(TcpCheckOptions options, IPEndPoint target, Checker
         }
     }
 
-    ICallbackAttempt? ICallbackProbe.CreateAttempt(Action<ProbeResult> done) =>
+    ICallbackAttempt? ICallbackProbe.CreateAttempt(CheckScheduler scheduler, Action<ProbeResult> done) =>
         TcpConnector.IsSupported
-            ? new TcpConnector(options, target, _up, ProbeResult.Down("connect", $"timed out after {timing.ConnectTimeout.TotalSeconds:0.###} s during connect"), done)
+            ? new TcpConnector(options, target, _up, ProbeResult.Down("connect", $"timed out after {timing.ConnectTimeout.TotalSeconds:0.###} s during connect"), scheduler.Io, done)
             : null;
 }

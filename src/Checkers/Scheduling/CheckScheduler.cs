@@ -11,10 +11,16 @@ internal interface IScheduledWork
 }
 
 /// <summary>
-/// Every checker's next wake-up in one timer heap, behind one <see cref="TimeProvider"/> timer armed for the
-/// earliest: when it fires, every wake-up due by then (or within <see cref="CoalesceWindow"/> after, so that a
-/// thousand checkers spread over a second cost tens of timer expiries, not a thousand) runs in one batch on that
-/// thread. keepalived's checker does the same from its single event loop. Thread-safe.
+/// Every checker's next wake-up in one timer heap; every wake-up due by the earliest's time (or within
+/// <see cref="CoalesceWindow"/> after, so that a thousand checkers spread over a second cost tens of wake-ups, not a
+/// thousand) runs in one batch. With the system clock (on Linux x86-64) the heap is served by the monitor's
+/// <see cref="CheckLoop"/>: its epoll wait lasts until the earliest wake-up, so checks start on the same thread their
+/// connects complete on, as in keepalived's single event loop. With any other <see cref="TimeProvider"/> (tests' fake
+/// clocks) one timer of that provider, armed for the earliest, runs the batch on the timer's thread, deterministically;
+/// the loop then only watches connects (<see cref="Io"/>). On the loop, the time is read once after each wait and
+/// once before it (<see cref="Now"/>), as keepalived's loop does: a clock read is a system call where the clock
+/// source has no vDSO path (HPET, as on many virtual machines), and a check would otherwise read it five times.
+/// Thread-safe.
 /// </summary>
 internal sealed class CheckScheduler : IDisposable
 {
@@ -22,10 +28,14 @@ internal sealed class CheckScheduler : IDisposable
     public static readonly TimeSpan CoalesceWindow = TimeSpan.FromMilliseconds(10);
 
     private readonly TimeProvider _time;
-    private readonly ITimer _timer;
+    private readonly ITimer? _timer;
     private readonly Lock _gate = new();
     private readonly PriorityQueue<(IScheduledWork Work, long Token), long> _queue = new();
+    private readonly List<(IScheduledWork Work, long Token)> _loopBatch = [];
     private readonly long _coalesce;
+    private readonly bool _loopRunsSchedule;
+    private CheckLoop? _loop;
+    private long _loopNow; // the loop's time since its latest wait ended; read and written on its thread only
     private long _armedFor = long.MaxValue;
     private bool _disposed;
 
@@ -33,7 +43,53 @@ internal sealed class CheckScheduler : IDisposable
     {
         _time = time;
         _coalesce = ToTimestamp(CoalesceWindow);
-        _timer = time.CreateTimer(static s => ((CheckScheduler)s!).RunDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (ReferenceEquals(time, TimeProvider.System) && CheckLoop.IsSupported)
+        {
+            _loopRunsSchedule = true;
+            _loop = new CheckLoop(WaitMilliseconds, () => _loopNow = _time.GetTimestamp(), RunDueOnLoop);
+        }
+        else
+        {
+            _timer = time.CreateTimer(static s => ((CheckScheduler)s!).RunDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Whether the wake-ups run on the <see cref="CheckLoop"/> (system clock) rather than a timer's thread.</summary>
+    public bool RunsOnLoop => _loopRunsSchedule;
+
+    /// <summary>The loop that watches connects in progress (started on first use when it does not run the schedule).</summary>
+    public CheckLoop Io
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _loop ??= new CheckLoop(static () => Timeout.Infinite, static () => { }, static () => { });
+            }
+        }
+    }
+
+    /// <summary>
+    /// The <see cref="TimeProvider"/> timestamp to schedule and measure with: on the loop's thread, the time its latest
+    /// wait ended (everything done in one pass of the loop happens "at" that time); elsewhere, the clock's.
+    /// </summary>
+    public long Now => _loopRunsSchedule && _loop!.IsLoopThread ? _loopNow : _time.GetTimestamp();
+
+    /// <summary>
+    /// Reads the clock (on the loop's thread, <see cref="Now"/> becomes it): for what must not start early, such as
+    /// an attempt's timeout — a long pass of a saturated loop would otherwise give its last attempts less than
+    /// connect_timeout.
+    /// </summary>
+    public long ReadClock()
+    {
+        var now = _time.GetTimestamp();
+        if (_loopRunsSchedule && _loop!.IsLoopThread)
+        {
+            _loopNow = now;
+        }
+
+        return now;
     }
 
     /// <summary>Wake-ups waiting (stale ones included until they are reached).</summary>
@@ -51,7 +107,8 @@ internal sealed class CheckScheduler : IDisposable
     /// <summary>Wakes <paramref name="work"/> with <paramref name="token"/> after <paramref name="delay"/>.</summary>
     public void Schedule(IScheduledWork work, long token, TimeSpan delay)
     {
-        var due = _time.GetTimestamp() + ToTimestamp(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        var due = Now + ToTimestamp(delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+        var wake = false;
         lock (_gate)
         {
             if (_disposed)
@@ -62,15 +119,46 @@ internal sealed class CheckScheduler : IDisposable
             _queue.Enqueue((work, token), due);
             if (due < _armedFor)
             {
-                Arm(due);
+                if (_timer is not null)
+                {
+                    Arm(due);
+                }
+                else
+                {
+                    // The loop's own thread works out its next wait before waiting: only other threads wake it.
+                    _armedFor = due;
+                    wake = !_loop!.IsLoopThread;
+                }
             }
+        }
+
+        if (wake)
+        {
+            _loop!.Wake();
         }
     }
 
-    /// <summary>Runs what is due now (the timer's callback; also called right after start so that a check due at once runs at once).</summary>
+    /// <summary>
+    /// Runs what is due now: on the caller's thread with a timer (the timer's callback; also called right after start
+    /// so that a check due at once runs at once), or on the loop, woken for it.
+    /// </summary>
     public void RunDue()
     {
-        List<(IScheduledWork Work, long Token)>? batch = null;
+        if (_loopRunsSchedule)
+        {
+            if (_loop!.IsLoopThread)
+            {
+                RunDueOnLoop();
+            }
+            else
+            {
+                _loop.Wake();
+            }
+
+            return;
+        }
+
+        var batch = new List<(IScheduledWork Work, long Token)>();
         lock (_gate)
         {
             if (_disposed)
@@ -78,16 +166,7 @@ internal sealed class CheckScheduler : IDisposable
                 return;
             }
 
-            var horizon = _time.GetTimestamp() + _coalesce;
-            while (_queue.TryPeek(out var item, out var due) && (due <= horizon || !item.Work.IsCurrent(item.Token)))
-            {
-                _queue.Dequeue();
-                if (item.Work.IsCurrent(item.Token))
-                {
-                    (batch ??= []).Add(item);
-                }
-            }
-
+            TakeDue(batch);
             _armedFor = long.MaxValue;
             if (_queue.TryPeek(out _, out var next))
             {
@@ -95,26 +174,90 @@ internal sealed class CheckScheduler : IDisposable
             }
         }
 
-        if (batch is null)
-        {
-            return;
-        }
-
-        foreach (var (work, token) in batch)
-        {
-            work.OnDue(token);
-        }
+        RunBatch(batch);
     }
 
     public void Dispose()
     {
+        CheckLoop? loop;
         lock (_gate)
         {
             _disposed = true;
             _queue.Clear();
+            loop = _loop;
         }
 
-        _timer.Dispose();
+        _timer?.Dispose();
+        loop?.Dispose();
+    }
+
+    /// <summary>On the loop's thread, after each wait: the batch due now (the list is the loop's own, reused).</summary>
+    private void RunDueOnLoop()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            TakeDue(_loopBatch);
+        }
+
+        try
+        {
+            RunBatch(_loopBatch);
+        }
+        finally
+        {
+            _loopBatch.Clear();
+        }
+    }
+
+    /// <summary>On the loop's thread, before each wait: milliseconds until the earliest wake-up (rounded up), or -1.</summary>
+    private int WaitMilliseconds()
+    {
+        lock (_gate)
+        {
+            // Superseded wake-ups (an attempt's timeout after it ended) are dropped here rather than woken for.
+            while (_queue.TryPeek(out var top, out _) && !top.Work.IsCurrent(top.Token))
+            {
+                _queue.Dequeue();
+            }
+
+            if (_disposed || !_queue.TryPeek(out _, out var due))
+            {
+                _armedFor = long.MaxValue;
+                return Timeout.Infinite;
+            }
+
+            _armedFor = due;
+            var wait = due - _time.GetTimestamp();
+            // Rounded up: a wait that ended a little early would find nothing due and wait again for almost nothing.
+            return wait <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(wait * 1000.0 / _time.TimestampFrequency));
+        }
+    }
+
+    /// <summary>Under the gate: moves what is due (within the window) to <paramref name="batch"/>, dropping superseded wake-ups.</summary>
+    private void TakeDue(List<(IScheduledWork Work, long Token)> batch)
+    {
+        var horizon = Now + _coalesce;
+        while (_queue.TryPeek(out var item, out var due) && (due <= horizon || !item.Work.IsCurrent(item.Token)))
+        {
+            _queue.Dequeue();
+            if (item.Work.IsCurrent(item.Token))
+            {
+                batch.Add(item);
+            }
+        }
+    }
+
+    private static void RunBatch(List<(IScheduledWork Work, long Token)> batch)
+    {
+        foreach (var (work, token) in batch)
+        {
+            work.OnDue(token);
+        }
     }
 
     private void Arm(long due)
@@ -123,7 +266,7 @@ internal sealed class CheckScheduler : IDisposable
         var wait = due - _time.GetTimestamp();
         // Rounded up: a timer that fired a little early would find nothing due and re-arm for almost nothing.
         var ticks = wait <= 0 ? 0 : (long)Math.Ceiling(wait * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
-        _timer.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
+        _timer!.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
     }
 
     private long ToTimestamp(TimeSpan span) => (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);

@@ -6,7 +6,7 @@ using Polly.Timeout;
 namespace Kad.Checkers.Scheduling;
 
 /// <summary>The final result of one check (after retries) and how long its deciding attempt took.</summary>
-public sealed record CheckOutcome(ProbeResult Result, TimeSpan Latency, int Attempts);
+public readonly record struct CheckOutcome(ProbeResult Result, TimeSpan Latency, int Attempts);
 
 /// <summary>
 /// One whole check of a checker on keepalived's timing: an attempt bounded by the probe's timeout, retried

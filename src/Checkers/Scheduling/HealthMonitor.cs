@@ -7,9 +7,9 @@ namespace Kad.Checkers.Scheduling;
 
 /// <summary>
 /// Runs every checker of every real server and publishes health transitions on <see cref="Events"/>. One
-/// <see cref="CheckScheduler"/> (one timer) wakes every checker when it is due, in batches; TCP_CHECK connects are
-/// completed on the connect poller's thread, with no thread-pool hand-off per check; other probes run as tasks
-/// between wake-ups. First checks are spread by warmup; results for one server are applied
+/// <see cref="CheckScheduler"/> wakes every checker when it is due, in batches, on the monitor's <see cref="CheckLoop"/>
+/// thread (with the system clock); TCP_CHECK attempts start and complete on that thread, with no other thread woken
+/// per check; other probes run as tasks between wake-ups. First checks are spread by warmup; results for one server are applied
 /// under that server's lock so its events come out in order. A reload (<see cref="UpdateAsync"/>) keeps the state
 /// of servers whose checkers did not change; <see cref="SetSuspended"/> pauses a virtual server's checkers
 /// (keepalived's <c>ha_suspend</c>).
@@ -25,7 +25,8 @@ public sealed class HealthMonitor : IAsyncDisposable
     private readonly SemaphoreSlim _updating = new(1, 1);
     private readonly CheckScheduler _scheduler;
     private readonly Lock _suspendedGate = new();
-    private readonly HashSet<string> _suspended = new(StringComparer.Ordinal);
+    // Replaced whole under the gate, read without it: every check asks, and it almost never changes.
+    private volatile HashSet<string> _suspended = new(StringComparer.Ordinal);
     private volatile Dictionary<RealServerKey, ServerEntry> _servers;
     private int _started;
     private int _stopped;
@@ -50,7 +51,15 @@ public sealed class HealthMonitor : IAsyncDisposable
         _random = random ?? new Random();
         _probeFactory = probeFactory;
         _scheduler = new CheckScheduler(timeProvider);
-        _servers = Plan(servers, current: []).ToDictionary(p => p.Entry.Key, p => p.Entry);
+        try
+        {
+            _servers = Plan(servers, current: []).ToDictionary(p => p.Entry.Key, p => p.Entry);
+        }
+        catch
+        {
+            _scheduler.Dispose(); // its loop thread
+            throw;
+        }
     }
 
     /// <summary>Transitions only: a checker's health changing, or a server's dynamic weight changing.</summary>
@@ -100,12 +109,14 @@ public sealed class HealthMonitor : IAsyncDisposable
     public IReadOnlyList<ServerSnapshot> Snapshot()
     {
         var snapshot = new List<ServerSnapshot>();
+        var (utcNow, now) = (_timeProvider.GetUtcNow(), _timeProvider.GetTimestamp());
+        DateTimeOffset WhenWas(long timestamp) => utcNow - _timeProvider.GetElapsedTime(timestamp, now);
         foreach (var entry in _servers.Values)
         {
             lock (entry.Gate)
             {
                 var checkers = entry.Loops.Select((loop, i) => new CheckerSnapshot(
-                    $"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i), loop.LastResult, loop.LastResult is null ? null : loop.LastLatency, loop.LastResult is null ? null : loop.LastCheck)).ToList();
+                    $"{loop.Options.Kind}#{i}", loop.Runner.Probe.Target, entry.State.CheckerHealth(i), loop.LastResult, loop.LastResult is null ? null : loop.LastLatency, loop.LastResult is null ? null : WhenWas(loop.LastCheck))).ToList();
                 snapshot.Add(new ServerSnapshot(entry.Key, entry.State.ServerHealth, entry.State.Weight, IsSuspended(entry.Key.VirtualServer), checkers));
             }
         }
@@ -122,13 +133,10 @@ public sealed class HealthMonitor : IAsyncDisposable
     {
         lock (_suspendedGate)
         {
-            if (suspended)
+            var next = new HashSet<string>(_suspended, StringComparer.Ordinal);
+            if (suspended ? next.Add(virtualServer) : next.Remove(virtualServer))
             {
-                _suspended.Add(virtualServer);
-            }
-            else
-            {
-                _suspended.Remove(virtualServer);
+                _suspended = next;
             }
         }
     }
@@ -369,10 +377,8 @@ public sealed class HealthMonitor : IAsyncDisposable
 
     private bool IsSuspended(string virtualServer)
     {
-        lock (_suspendedGate)
-        {
-            return _suspended.Contains(virtualServer);
-        }
+        var suspended = _suspended;
+        return suspended.Count != 0 && suspended.Contains(virtualServer);
     }
 
     private Health Record(CheckerLoop loop, CheckOutcome outcome)
@@ -402,10 +408,11 @@ public sealed class HealthMonitor : IAsyncDisposable
 
     private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result)
     {
-        // For status: kept by reference under the server's lock, so recording it allocates nothing.
+        // For status: kept by reference under the server's lock, so recording it allocates nothing; the time is the
+        // loop's (no clock read per check).
         loop.LastResult = result;
         loop.LastLatency = outcome.Latency;
-        loop.LastCheck = _timeProvider.GetUtcNow();
+        loop.LastCheck = _scheduler.Now;
 
         // The common case (nothing changed) runs once per check: it allocates nothing and formats nothing.
         if (!server.State.Apply(checker, result.Success, result.DynamicWeight, out var previous))
@@ -486,7 +493,7 @@ public sealed class HealthMonitor : IAsyncDisposable
             _failedAttempt = failedAttempt;
             _stopping = stopping;
             _cancel = stopping.Token;
-            _attempt = (runner.Probe as ICallbackProbe)?.CreateAttempt(OnAttemptDone);
+            _attempt = (runner.Probe as ICallbackProbe)?.CreateAttempt(monitor._scheduler, OnAttemptDone);
         }
 
         public CheckerOptions Options => _options;
@@ -498,7 +505,8 @@ public sealed class HealthMonitor : IAsyncDisposable
 
         public TimeSpan LastLatency { get; set; }
 
-        public DateTimeOffset LastCheck { get; set; }
+        /// <summary>When the latest check ended, as a <see cref="TimeProvider"/> timestamp (turned into a date only for status).</summary>
+        public long LastCheck { get; set; }
 
         /// <summary>Where results go; changed only with the gates of both the old and the new entry held.</summary>
         public ServerEntry? Entry { get; private set; }
@@ -642,8 +650,9 @@ public sealed class HealthMonitor : IAsyncDisposable
         private void StartAttempt()
         {
             _attempts++;
-            _attemptStarted = _monitor._timeProvider.GetTimestamp();
-            // Set first: a result reported at once (or from the poller before Start returns) replaces this wake-up.
+            _attemptStarted = _monitor._scheduler.ReadClock(); // one clock read per attempt: its timeout counts from here
+            // Set first: a result reported at once (or by the loop on another thread before Start returns) replaces
+            // this wake-up.
             Wake(_runner.Probe.AttemptTimeout, timeout: true);
             if (_attempt!.Start() is { } result)
             {
@@ -651,7 +660,7 @@ public sealed class HealthMonitor : IAsyncDisposable
             }
         }
 
-        /// <summary>The poller's thread: an attempt in progress ended.</summary>
+        /// <summary>The check loop's thread: an attempt in progress ended.</summary>
         private void OnAttemptDone(ProbeResult result)
         {
             if (!Stopped)
@@ -667,7 +676,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         /// </summary>
         private void AttemptEnded(ProbeResult result)
         {
-            var latency = _monitor._timeProvider.GetElapsedTime(_attemptStarted);
+            var latency = _monitor._timeProvider.GetElapsedTime(_attemptStarted, _monitor._scheduler.Now);
             if (!result.Success && _retries < _runner.Timing.Retry)
             {
                 _retries++;

@@ -7,26 +7,44 @@ using Kad.Checkers.Tests.Support;
 
 namespace Kad.Checkers.Tests.Probes;
 
-/// <summary>TCP_CHECK's callback path (non-blocking connect, SO_ERROR on the connect poller) against real loopback listeners.</summary>
+/// <summary>TCP_CHECK's callback path (non-blocking connect completed on the check loop) against real loopback listeners.</summary>
 public sealed class TcpConnectorTests
 {
     private static readonly ProbeResult Up = ProbeResult.Up("connected");
     private static readonly ProbeResult TimedOut = ProbeResult.Down("connect", "timed out");
+
+    // Its loop only watches connects here: nothing is scheduled on it.
+    private static CheckScheduler s_scheduler = null!;
+
+    [OneTimeSetUp]
+    public void StartLoop()
+    {
+        if (TcpConnector.IsSupported)
+        {
+            s_scheduler = new CheckScheduler(TimeProvider.System);
+        }
+    }
+
+    [OneTimeTearDown]
+    public void StopLoop() => s_scheduler?.Dispose();
 
     [SetUp]
     public void RequireThePath()
     {
         if (!TcpConnector.IsSupported)
         {
-            Assert.Ignore("the connect poller needs Linux on x86-64");
+            Assert.Ignore("the check loop needs Linux on x86-64");
         }
     }
 
-    /// <summary>One attempt: its result, at once or from the poller's thread (or null when it did not end in time).</summary>
+    private static TcpConnector Connector(TcpCheckOptions options, IPEndPoint target, Action<ProbeResult> done) =>
+        new(options, target, Up, TimedOut, s_scheduler.Io, done);
+
+    /// <summary>One attempt: its result, at once or from the loop's thread (or null when it did not end in time).</summary>
     private static async Task<(ProbeResult? Result, bool Immediate)> AttemptAsync(TcpCheckOptions options, IPEndPoint target, TimeSpan wait)
     {
         var done = new TaskCompletionSource<ProbeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var connector = new TcpConnector(options, target, Up, TimedOut, r => done.TrySetResult(r));
+        using var connector = Connector(options, target, r => done.TrySetResult(r));
         if (connector.Start() is { } immediate)
         {
             return (immediate, true);
@@ -90,7 +108,7 @@ public sealed class TcpConnectorTests
     {
         using var full = FullListener.Create();
         var reported = 0;
-        using var connector = new TcpConnector(new TcpCheckOptions(), full.EndPoint, Up, TimedOut, _ => Interlocked.Increment(ref reported));
+        using var connector = Connector(new TcpCheckOptions(), full.EndPoint, _ => Interlocked.Increment(ref reported));
 
         Assert.That(connector.Start(), Is.Null);
         Thread.Sleep(300);
@@ -134,7 +152,7 @@ public sealed class TcpConnectorTests
         await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
         var results = 0;
         var done = new SemaphoreSlim(0);
-        using var connector = new TcpConnector(new TcpCheckOptions(), server.EndPoint, Up, TimedOut, r =>
+        using var connector = Connector(new TcpCheckOptions(), server.EndPoint, r =>
         {
             Interlocked.Increment(ref results);
             done.Release();
@@ -153,6 +171,21 @@ public sealed class TcpConnectorTests
         }
 
         Assert.That(results, Is.EqualTo(200));
+    }
+
+    [Test]
+    public async Task Start_AfterDispose_ConnectsNothing()
+    {
+        await using var server = new LoopbackTcpServer((_, _) => Task.CompletedTask);
+        var reported = 0;
+        var connector = Connector(new TcpCheckOptions(), server.EndPoint, _ => Interlocked.Increment(ref reported));
+        connector.Dispose();
+
+        var result = connector.Start();
+        await Task.Delay(300);
+
+        Assert.That(result?.Success, Is.False);
+        Assert.That((server.Accepted, reported), Is.EqualTo((0, 0)));
     }
 
     [Test]
@@ -175,7 +208,7 @@ public sealed class TcpConnectorTests
     }
 
     [Test]
-    public async Task Monitor_RefusedThenListening_DownThenUpThroughTheConnectPoller()
+    public async Task Monitor_RefusedThenListening_DownThenUpThroughTheCheckLoop()
     {
         var port = Ports.UnusedTcp();
         var key = new RealServerKey("vs", IPAddress.Loopback, port);

@@ -1,4 +1,5 @@
 using Kad.Checkers.Probes;
+using Kad.Checkers.Scheduling;
 
 namespace Kad.Checkers.Tests.Support;
 
@@ -32,7 +33,7 @@ internal sealed class ScriptedCallbackProbe(TimeProvider clock, TimeSpan attempt
     public ValueTask<ProbeResult> ProbeAsync(ProbeProgress progress, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("the monitor must drive a callback probe through its attempts");
 
-    public ICallbackAttempt CreateAttempt(Action<ProbeResult> done)
+    public ICallbackAttempt CreateAttempt(CheckScheduler scheduler, Action<ProbeResult> done)
     {
         _done = done;
         return this;
@@ -49,7 +50,7 @@ internal sealed class ScriptedCallbackProbe(TimeProvider clock, TimeSpan attempt
         }
     }
 
-    /// <summary>Ends the attempt in progress with <paramref name="result"/>, as the poller thread would.</summary>
+    /// <summary>Ends the attempt in progress with <paramref name="result"/>, as the check loop would.</summary>
     public bool Complete(ProbeResult result)
     {
         lock (_gate)
