@@ -44,6 +44,7 @@ internal sealed partial class KadHostedService(
         {
             notifier.Notify(SystemdMessages.Ready + "\n" + SystemdMessages.Status(controller.StatusLine()));
             LogReady();
+            new Thread(Rehearse) { IsBackground = true, Name = "reload-rehearsal", Priority = ThreadPriority.Lowest }.Start();
         });
         lifetime.ApplicationStopping.Register(() =>
         {
@@ -124,6 +125,22 @@ internal sealed partial class KadHostedService(
             }
         });
     }
+
+    /// <summary>See <see cref="ReloadRehearsal"/>; a failure there costs only the first reload's speed.</summary>
+    private void Rehearse()
+    {
+        try
+        {
+            ReloadRehearsal.Run(arguments.LoadOptions());
+        }
+        catch (Exception e)
+        {
+            LogRehearsalFailed(e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reload rehearsal failed; the first reload will compile its path")]
+    private partial void LogRehearsalFailed(Exception error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ready")]
     private partial void LogReady();
