@@ -84,8 +84,9 @@ Bench.Line("reload_one_line_1000x10", Bench.Median(kadReload), Bench.Median(refR
 return 0;
 
 /// <summary>
-/// The stages of kad's reload timed one by one with the reconciler's own code, as LvsService.ReloadAsync does them:
-/// read+validate the file, map it to the LVS model, switch the planner's model (which names the changed virtual
+/// The stages of kad's reload timed one by one with the daemon's own code, as DaemonController and
+/// LvsService.ReloadAsync do them: read the file and load it incrementally (IncrementalConfigLoader), map it to the
+/// LVS model reusing unchanged virtual servers (LvsModelMapper), switch the planner's model (which names the changed virtual
 /// servers), read their services from the kernel, plan them, diff, apply the one operation. A whole-table dump is
 /// timed too, for comparison (a reload no longer does one).
 /// </summary>
@@ -94,7 +95,9 @@ internal static class Stages
     public static void Run(IpvsClient ipvs, int rounds)
     {
         var table = new Kad.Daemon.Lvs.NetlinkIpvsTable(ipvs);
-        var first = Kad.Daemon.Lvs.LvsConfigMapper.Map(Kad.Config.KeepalivedConfigLoader.Load(Bench.ConfigPath).Config);
+        var loader = new Kad.Config.IncrementalConfigLoader();
+        var mapper = new Kad.Daemon.Lvs.LvsModelMapper();
+        var first = mapper.Map(loader.LoadText(File.ReadAllText(Bench.ConfigPath), Bench.ConfigPath).Config);
         var planner = new Kad.Daemon.Lvs.LvsPlanner();
         planner.SetModel(first);
         var empty = table.Read();
@@ -108,9 +111,14 @@ internal static class Stages
             weight = weight == 1 ? 2u : 1u;
             Bench.WriteConfig(weight);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var loaded = Kad.Config.KeepalivedConfigLoader.Load(Bench.ConfigPath);
+            var loaded = loader.LoadText(File.ReadAllText(Bench.ConfigPath), Bench.ConfigPath);
+            if (!loader.LastWasIncremental)
+            {
+                throw new InvalidOperationException("a one-line change should load incrementally: " + loader.LastLoad);
+            }
+
             Record(times, "read+validate", clock, round);
-            var model = Kad.Daemon.Lvs.LvsConfigMapper.Map(loaded.Config);
+            var model = mapper.Map(loaded.Config);
             Record(times, "map", clock, round);
             var changed = planner.SetModel(model);
             Record(times, "planner.SetModel", clock, round);
