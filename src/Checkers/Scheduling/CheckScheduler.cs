@@ -232,9 +232,7 @@ internal sealed class CheckScheduler : IDisposable
             }
 
             _armedFor = due;
-            var wait = due - _time.GetTimestamp();
-            // Rounded up: a wait that ended a little early would find nothing due and wait again for almost nothing.
-            return wait <= 0 ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(wait * 1000.0 / _time.TimestampFrequency));
+            return (int)Math.Min(int.MaxValue, Math.Ceiling(Until(due).TotalMilliseconds));
         }
     }
 
@@ -263,10 +261,17 @@ internal sealed class CheckScheduler : IDisposable
     private void Arm(long due)
     {
         _armedFor = due;
+        _timer!.Change(Until(due), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The time left until <paramref name="due"/>, rounded up to whole ticks (zero when past): a wait or timer that
+    /// ended a little early would find nothing due and wait again for almost nothing.
+    /// </summary>
+    private TimeSpan Until(long due)
+    {
         var wait = due - _time.GetTimestamp();
-        // Rounded up: a timer that fired a little early would find nothing due and re-arm for almost nothing.
-        var ticks = wait <= 0 ? 0 : (long)Math.Ceiling(wait * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
-        _timer!.Change(TimeSpan.FromTicks(ticks), Timeout.InfiniteTimeSpan);
+        return wait <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)Math.Ceiling(wait * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency));
     }
 
     private long ToTimestamp(TimeSpan span) => (long)(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
