@@ -8,7 +8,7 @@ namespace Kad.Daemon.Hosting;
 /// (no kernel, no checkers, no VRRP): a one-line edit read incrementally, mapped, switched and planned. A start runs
 /// only the full-load path, so without this the operator's first reload would pay for compiling the incremental one
 /// (in the emulated lab guest, over a second of a 1,000-server reload that otherwise takes tens of milliseconds).
-/// Then one full collection, so that the start's garbage is not collected in the middle of that first reload.
+/// Then one full background collection, so that the start's garbage is not collected in the middle of that first reload.
 /// </summary>
 internal static class ReloadRehearsal
 {
@@ -34,7 +34,8 @@ internal static class ReloadRehearsal
             _ = IpvsDiff.Compute(plan.Desired, actual);
         }
 
-        GC.Collect();
+        // A background collection: a blocking one would stop the VRRP interface threads for its whole length.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
         return (loader.LastWasIncremental, planner.LastSwitchWasInPlace);
     }
 
