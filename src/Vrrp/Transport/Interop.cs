@@ -175,4 +175,24 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Libc, SetLastError = true)]
     internal static partial int epoll_wait(int epfd, void* events, int maxEvents, int timeoutMilliseconds);
+
+    // <sys/timerfd.h>, <linux/time.h>
+    internal const int CLOCK_MONOTONIC = 1;
+    internal const int TFD_CLOEXEC = 0x80000;
+    internal const int TFD_NONBLOCK = 0x800;
+
+    /// <summary>struct itimerspec: the repeat interval (zero: one shot), then the first expiry.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimerSpec
+    {
+        public Timespec Interval;
+        public Timespec Value;
+    }
+
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int timerfd_create(int clockId, int flags);
+
+    /// <summary>With flags 0 <paramref name="next"/> is relative to now; an all-zero value disarms the timer.</summary>
+    [LibraryImport(Libc, SetLastError = true)]
+    internal static partial int timerfd_settime(int fd, int flags, TimerSpec* next, TimerSpec* previous);
 }
