@@ -313,7 +313,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
         try
         {
             running.Notify.Replace(unit.Notify);
-            await running.Engine.ReconfigureAsync(unit.Options.Instances.Select(i => i.Instance)).WaitAsync(TimeSpan.FromSeconds(10), time).ConfigureAwait(false);
+            await running.Engine.ReconfigureAsync(unit.Options.Instances, unit.Options.Scripts).WaitAsync(TimeSpan.FromSeconds(10), time).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArgumentException or TimeoutException)
         {

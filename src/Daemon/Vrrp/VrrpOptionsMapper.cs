@@ -21,15 +21,42 @@ internal sealed record VrrpUnitSource(EquatableArray<ModelInstance> Instances, V
 {
     /// <summary>
     /// The source without what a reload can apply to running instances (virtual addresses, notify scripts, GARP
-    /// timing): two units whose election parts are equal differ only in those, and the address family of each
-    /// instance must stay the same too.
+    /// timing, tracking weights): two units whose election parts are equal differ only in those, and the address
+    /// family of each instance must stay the same too.
     /// </summary>
     public VrrpUnitSource ElectionPart() => this with
     {
-        Instances = [.. Instances.Select(i => i with { VirtualAddresses = [], ExcludedVirtualAddresses = [], Notify = new(), Garp = new() })],
-        Group = Group is null ? null : Group with { Notify = new() },
+        Instances = [.. Instances.Select(i => i with
+        {
+            VirtualAddresses = [],
+            ExcludedVirtualAddresses = [],
+            Notify = new(),
+            Garp = new(),
+            TrackInterfaces = Unweighted(i.TrackInterfaces),
+            TrackScripts = Unweighted(i.TrackScripts),
+            TrackFiles = Unweighted(i.TrackFiles),
+        })],
+        Group = Group is null ? null : Group with
+        {
+            Notify = new(),
+            TrackInterfaces = Unweighted(Group.TrackInterfaces),
+            TrackScripts = Unweighted(Group.TrackScripts),
+            TrackFiles = Unweighted(Group.TrackFiles),
+        },
+        Scripts = [.. Scripts.Select(s => s with { Weight = null, WeightReverse = false })],
+        TrackFiles = [.. TrackFiles.Select(f => f with { Weight = null, WeightReverse = false })],
         Globals = Globals with { Garp = new(), GarpInterval = null, GnaInterval = null, MinGarp = null },
     };
+
+    // What is tracked stays election-relevant (a new script needs its monitor); only how much it weighs is not.
+    private static EquatableArray<TrackedInterface> Unweighted(EquatableArray<TrackedInterface> tracked) =>
+        [.. tracked.Select(t => t with { Weight = null, Reverse = false })];
+
+    private static EquatableArray<TrackedScript> Unweighted(EquatableArray<TrackedScript> tracked) =>
+        [.. tracked.Select(t => t with { Weight = null, Reverse = null })];
+
+    private static EquatableArray<TrackedFile> Unweighted(EquatableArray<TrackedFile> tracked) =>
+        [.. tracked.Select(t => t with { Weight = null, Reverse = null })];
 
     /// <summary>Whether <paramref name="next"/> can be applied to running instances without restarting them.</summary>
     public bool CanApplyInPlace(VrrpUnitSource next)

@@ -146,6 +146,40 @@ public sealed class VrrpEngine : IAsyncDisposable
         return Task.WhenAll(applied);
     }
 
+    /// <summary>
+    /// Reload in place with tracking: the same as <see cref="ReconfigureAsync(IEnumerable{VrrpInstanceOptions})"/>, and
+    /// each instance's tracker takes the new weights of the objects it tracks (see <see cref="InstanceTracker.Reweigh"/>),
+    /// so a weight change moves the priority the way a tracked object's change would, without leaving the state.
+    /// Throws <see cref="ArgumentException"/> before changing anything when an instance tracks other objects now.
+    /// </summary>
+    public Task ReconfigureAsync(IEnumerable<VrrpInstanceSettings> instances, IEnumerable<VrrpScriptSettings> scripts)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        ArgumentNullException.ThrowIfNull(scripts);
+        var scriptWeights = scripts.ToDictionary(s => s.Script.Name, s => s, StringComparer.Ordinal);
+        var reweighed = new List<(InstanceTracker Tracker, List<TrackedInput> Inputs)>();
+        var options = new List<VrrpInstanceOptions>();
+        foreach (var settings in instances)
+        {
+            var tracker = _byName.TryGetValue(settings.Instance.Name, out var found) ? found.Tracker : throw new ArgumentException($"no instance {settings.Instance.Name}");
+            var inputs = TrackedInputs(settings, scriptWeights);
+            if (!tracker.TracksExactly(inputs))
+            {
+                throw new ArgumentException($"{settings.Instance.Name}: the tracked objects changed and need a restart of the instance");
+            }
+
+            reweighed.Add((tracker, inputs));
+            options.Add(settings.Instance);
+        }
+
+        foreach (var (tracker, inputs) in reweighed)
+        {
+            tracker.Reweigh(inputs);
+        }
+
+        return ReconfigureAsync(options);
+    }
+
     /// <summary>Masters send priority 0 and release their addresses; threads and monitors stop.</summary>
     public async Task StopAsync()
     {

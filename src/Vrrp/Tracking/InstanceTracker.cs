@@ -91,6 +91,59 @@ public sealed class InstanceTracker
         }
     }
 
+    /// <summary>
+    /// Reload in place: the same tracked objects with new weights and reverse flags, each keeping its current health or
+    /// value; applies the result if it changed. Returns false, changing nothing, unless <paramref name="reweighed"/>
+    /// names exactly the objects tracked now (a new or dropped object needs a fresh tracker).
+    /// </summary>
+    public bool Reweigh(IEnumerable<TrackedInput> reweighed)
+    {
+        ArgumentNullException.ThrowIfNull(reweighed);
+        var next = new Dictionary<string, TrackedInput>(StringComparer.Ordinal);
+        foreach (var input in reweighed)
+        {
+            next[Key(input)] = input;
+        }
+
+        TrackingResult result;
+        lock (_gate)
+        {
+            if (next.Count != _inputs.Count || !next.Keys.All(_inputs.ContainsKey))
+            {
+                return false;
+            }
+
+            foreach (var (key, input) in next)
+            {
+                _inputs[key] = _inputs[key] with { Weight = input.Weight, Reverse = input.Reverse };
+            }
+
+            var evaluated = TrackingEvaluator.Evaluate(_inputs.Values);
+            var changed = evaluated.PriorityAdjustment != _current.PriorityAdjustment || evaluated.Fault != _current.Fault;
+            _current = evaluated;
+            if (!changed)
+            {
+                return true;
+            }
+
+            result = evaluated;
+        }
+
+        _apply(result);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="inputs"/> names exactly the objects tracked now (see <see cref="Reweigh"/>).</summary>
+    public bool TracksExactly(IEnumerable<TrackedInput> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var keys = inputs.Select(Key).ToHashSet(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            return keys.Count == _inputs.Count && keys.All(_inputs.ContainsKey);
+        }
+    }
+
     private static string Key(TrackedInput input) => Key(input is HealthInput health ? health.Kind : TrackKind.File, input.Name);
 
     private static string Key(TrackKind kind, string name) => $"{kind}:{name}";

@@ -123,6 +123,47 @@ public class KadDaemonLabTests
     }
 
     [Test]
+    public void Reload_TrackScriptWeightChanged_PriorityMovesWithoutLeavingMaster()
+    {
+        static string Tracked(int weight) => $$"""
+            vrrp_script chk_down {
+                script "/bin/false"
+                interval 1
+                weight {{weight}}
+            }
+            vrrp_instance VI_1 {
+                state MASTER
+                interface eth0
+                virtual_router_id 51
+                priority 150
+                advert_int 1
+                track_script {
+                    chk_down
+                }
+                virtual_ipaddress {
+                    10.80.0.100
+                }
+            }
+            """;
+        using var run = KadRun.Start(Tracked(-20));
+        var before = run.WaitForStatus(s => s.Instances.Count == 1 && s.Instances[0].State == "MASTER" && s.Instances[0].EffectivePriority == 130);
+        File.WriteAllText(run.ConfigPath, Tracked(-40));
+
+        var reload = ProcessRunner.Run("dotnet", [KadBinaries.Cli, "reload", "--socket", run.Socket], TimeSpan.FromSeconds(30));
+
+        Assert.That(reload.ExitCode, Is.Zero, reload.ToString());
+        Assert.That(reload.StandardOutput, Does.Contain("instance VI_1 changed (applied in place, state kept)"));
+        var after = run.WaitForStatus(s => s.Instances[0].EffectivePriority == 110);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(after.Instances[0].State, Is.EqualTo("MASTER"));
+            Assert.That(after.Instances[0].Transitions, Is.EqualTo(before.Instances[0].Transitions), "VI_1 never left MASTER");
+            Assert.That(after.Instances[0].LastTransition, Is.EqualTo(before.Instances[0].LastTransition));
+            Assert.That(run.Addresses(), Does.Contain("10.80.0.100/32"));
+        }
+    }
+
+    [Test]
     public void Sigterm_Masters_ReleaseVipsAndRemovePidFile()
     {
         using var run = KadRun.Start(Config("10.80.0.100", "10.80.0.101"));

@@ -243,6 +243,66 @@ public class VrrpOptionsMapperTests
         Assert.That(plan.Updated, Is.EqualTo(new[] { "instance VI_1" }));
     }
 
+    private const string Tracked = """
+        vrrp_script chk {
+            script "/bin/true"
+            interval 2
+            weight -20
+        }
+        track_file prio {
+            file /run/prio
+            weight 1
+        }
+        vrrp_instance VI_1 {
+            interface eth0
+            virtual_router_id 51
+            priority 150
+            track_interface {
+                eth1 weight 10
+            }
+            track_script {
+                chk
+            }
+            track_file {
+                prio
+            }
+            virtual_ipaddress {
+                10.0.0.100
+            }
+        }
+        """;
+
+    [TestCase("weight -20", "weight -40", TestName = "ReloadPlan_ScriptWeightChanged_UpdatedInPlace")]
+    [TestCase("weight -20", "weight 20 reverse", TestName = "ReloadPlan_ScriptWeightReversed_UpdatedInPlace")]
+    [TestCase("        chk\n", "        chk weight -5\n", TestName = "ReloadPlan_TrackScriptLineWeightAdded_UpdatedInPlace")]
+    [TestCase("eth1 weight 10", "eth1 weight 30", TestName = "ReloadPlan_TrackInterfaceWeightChanged_UpdatedInPlace")]
+    [TestCase("weight 1\n", "weight 5\n", TestName = "ReloadPlan_TrackFileWeightChanged_UpdatedInPlace")]
+    public void ReloadPlan_TrackingWeightOnly_UpdatedInPlace(string from, string to)
+    {
+        var next = Tracked.Replace(from, to, StringComparison.Ordinal);
+        Assert.That(next, Is.Not.EqualTo(Tracked), "the replacement applies");
+
+        var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(Tracked)), VrrpOptionsMapper.Units(Load(next)));
+
+        Assert.That(plan.Updated, Is.EqualTo(new[] { "instance VI_1" }));
+        Assert.That(plan.Changed, Is.Empty);
+    }
+
+    [TestCase("interval 2", "interval 3", TestName = "ReloadPlan_ScriptIntervalChanged_Restarted")]
+    [TestCase("/bin/true", "/bin/false", TestName = "ReloadPlan_ScriptCommandChanged_Restarted")]
+    [TestCase("eth1 weight 10", "eth2 weight 10", TestName = "ReloadPlan_OtherInterfaceTracked_Restarted")]
+    [TestCase("file /run/prio", "file /run/prio2", TestName = "ReloadPlan_TrackFilePathChanged_Restarted")]
+    public void ReloadPlan_TrackedObjectsChanged_Restarted(string from, string to)
+    {
+        var next = Tracked.Replace(from, to, StringComparison.Ordinal);
+        Assert.That(next, Is.Not.EqualTo(Tracked), "the replacement applies");
+
+        var plan = VrrpReloadPlan.Compute(VrrpOptionsMapper.Units(Load(Tracked)), VrrpOptionsMapper.Units(Load(next)));
+
+        Assert.That(plan.Changed, Is.EqualTo(new[] { "instance VI_1" }));
+        Assert.That(plan.Updated, Is.Empty);
+    }
+
     [TestCase(null, AddressScope.Universe)]
     [TestCase("global", AddressScope.Universe)]
     [TestCase("site", AddressScope.Site)]

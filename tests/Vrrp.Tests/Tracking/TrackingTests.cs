@@ -187,6 +187,67 @@ public class InstanceTrackerTests
 
         Assert.That(applied.Single().PriorityAdjustment, Is.EqualTo(-10));
     }
+
+    [Test]
+    public void Reweigh_SameObjects_KeepsHealthAndAppliesNewWeights()
+    {
+        var applied = new List<TrackingResult>();
+        var tracker = new InstanceTracker([new HealthInput("chk", true, -30), new FileInput("prio", 0, 2), new HealthInput("eth1", true, Kind: TrackKind.Interface)], applied.Add);
+        tracker.SetHealth(TrackKind.Script, "chk", false);
+        tracker.SetFileValue("prio", 3);
+
+        // The reload's inputs carry start values (healthy, file 0): only their weights may be taken.
+        var done = tracker.Reweigh([new HealthInput("chk", true, -50), new FileInput("prio", 0, 10, Reverse: true), new HealthInput("eth1", true, 5, Kind: TrackKind.Interface)]);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(done, Is.True);
+            Assert.That(applied.Select(r => r.PriorityAdjustment), Is.EqualTo(new[] { -30, -24, -75 }));
+            Assert.That(tracker.Current.Fault, Is.False);
+        }
+
+        tracker.SetHealth(TrackKind.Script, "chk", true);
+        Assert.That(tracker.Current.PriorityAdjustment, Is.EqualTo(-25), "the new weights stay: +5 for eth1 up, -30 for the file");
+    }
+
+    [Test]
+    public void Reweigh_WeightsUnchanged_AppliesNothing()
+    {
+        var applied = new List<TrackingResult>();
+        var tracker = new InstanceTracker([new HealthInput("chk", false, -30)], applied.Add);
+
+        Assert.That(tracker.Reweigh([new HealthInput("chk", true, -30)]), Is.True);
+        Assert.That(applied, Is.Empty);
+        Assert.That(tracker.Current.PriorityAdjustment, Is.EqualTo(-30));
+    }
+
+    [Test]
+    public void Reweigh_WeightToZero_FailedScriptBecomesFault()
+    {
+        var applied = new List<TrackingResult>();
+        var tracker = new InstanceTracker([new HealthInput("chk", false, -30)], applied.Add);
+
+        tracker.Reweigh([new HealthInput("chk", true, 0)]);
+
+        Assert.That(applied.Single().Fault, Is.True);
+    }
+
+    [Test]
+    public void Reweigh_OtherObjects_RefusedAndNothingChanged()
+    {
+        var applied = new List<TrackingResult>();
+        var tracker = new InstanceTracker([new HealthInput("chk", false, -30)], applied.Add);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(tracker.TracksExactly([new HealthInput("chk", true, -30), new HealthInput("other", true, -5)]), Is.False);
+            Assert.That(tracker.Reweigh([new HealthInput("chk", true, -10), new HealthInput("other", true, -5)]), Is.False);
+            Assert.That(tracker.Reweigh([new HealthInput("chk", true, -10, Kind: TrackKind.Interface)]), Is.False, "same name, other kind");
+            Assert.That(tracker.TracksExactly([new HealthInput("chk", true, -10)]), Is.True);
+            Assert.That(tracker.Current.PriorityAdjustment, Is.EqualTo(-30));
+            Assert.That(applied, Is.Empty);
+        }
+    }
 }
 
 public class ScriptMonitorTests
