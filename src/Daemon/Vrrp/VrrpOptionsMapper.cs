@@ -165,6 +165,28 @@ internal static class VrrpOptionsMapper
             AdvertBeforeYielding = instance.HigherPrioritySendAdvert ?? global.HigherPrioritySendAdvert ?? false,
             DownTimerAdverts = instance.DownTimerAdverts ?? global.DownTimerAdverts ?? 3,
             Garp = garp,
+            VirtualMac = VirtualMacOptions(instance, ipv6),
+        };
+    }
+
+    /// <summary><c>use_vmac [NAME] [MAC]</c>: default name vrrp.VRID and the RFC MAC of the family; keepalived.conf(5):
+    /// unicast needs <c>vmac_xmit_base</c>, so a unicast instance sends from the base as if it were written.</summary>
+    public static VirtualMacOptions? VirtualMacOptions(ModelInstance instance, bool ipv6)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        if (instance.VirtualMac is not { } vmac)
+        {
+            return null;
+        }
+
+        var vrid = checked((byte)(instance.VirtualRouterId ?? 0));
+        return new VirtualMacOptions
+        {
+            InterfaceName = vmac.InterfaceName ?? VirtualMac.DefaultInterfaceName(vrid),
+            MacAddress = vmac.MacAddress is { } written
+                ? VirtualMac.FromWritten(Convert.FromHexString(written.Replace(":", "", StringComparison.Ordinal)), vrid)
+                : VirtualMac.Address(vrid, ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork),
+            TransmitOnBase = instance.VirtualMacTransmitBase || instance.UnicastPeerBlock,
         };
     }
 
