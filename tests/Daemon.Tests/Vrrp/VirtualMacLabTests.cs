@@ -71,9 +71,12 @@ public partial class VirtualMacLabTests
 
         public LabProcess Sniffer { get; }
 
-        public LabProcess StartKad(string ns, string config)
+        public LabProcess StartKad(string ns, string config) => StartKad(ns, config, out _);
+
+        /// <summary>Starts kad; <paramref name="directory"/> holds keepalived.conf and kad.sock.</summary>
+        public LabProcess StartKad(string ns, string config, out string directory)
         {
-            var directory = Directory.CreateTempSubdirectory("kad-vmac-").FullName;
+            directory = Directory.CreateTempSubdirectory("kad-vmac-").FullName;
             _directories.Add(directory);
             var path = Path.Combine(directory, "keepalived.conf");
             File.WriteAllText(path, config);
@@ -208,6 +211,36 @@ public partial class VirtualMacLabTests
         Assert.That(KadBinaries.WaitUntil(() => lab.HasVmacWithVip(lab.Low), Converge), Is.True, kad.Output);
         Assert.That(KadBinaries.WaitUntil(() => lab.GarpSources().Count > garpsBefore, TimeSpan.FromSeconds(10)), Is.True, lab.Sniffer.Output);
         Assert.That(lab.GarpSources(), Is.All.EqualTo(VirtualMac), "keepalived's and kad's GARPs carry the same virtual MAC");
+    }
+
+    [Test]
+    public void Sighup_UnchangedVmacInstanceKeepsItsVmacAndState_RemovingUseVmacRestartsOnTheBase()
+    {
+        using var lab = new Topology();
+        var kad = lab.StartKad(lab.High, Config(150), out var directory);
+        var socket = Path.Combine(directory, "kad.sock");
+        Assert.That(KadBinaries.WaitUntil(() => lab.HasVmacWithVip(lab.High), Converge), Is.True, kad.Output);
+        var before = KadBinaries.Status(socket)!.Instances.Single();
+        var index = IfIndex(lab, lab.High);
+
+        // A second VIP only: applied in place, on the same VMAC, without a transition.
+        File.WriteAllText(Path.Combine(directory, "keepalived.conf"), Config(150).Replace(Vip, Vip + "\n        10.82.0.101", StringComparison.Ordinal));
+        kad.Signal(1);
+        Assert.That(KadBinaries.WaitUntil(() => lab.Lab.Exec(lab.High, "ip", "-o", "-4", "addr", "show", "dev", Vmac).StandardOutput.Contains(" 10.82.0.101/32", StringComparison.Ordinal), Converge), Is.True, kad.Output);
+        var after = KadBinaries.Status(socket)!.Instances.Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(IfIndex(lab, lab.High), Is.EqualTo(index), "the VMAC was kept");
+            Assert.That(lab.HasVmacWithVip(lab.High), Is.True);
+            Assert.That((after.State, after.Transitions), Is.EqualTo((before.State, before.Transitions)), "no transition");
+        }
+
+        // use_vmac removed: the instance restarts like any other interface change; its VMAC goes, the VIP lands on eth0.
+        File.WriteAllText(Path.Combine(directory, "keepalived.conf"), Config(150).Replace("use_vmac", "", StringComparison.Ordinal));
+        kad.Signal(1);
+        Assert.That(KadBinaries.WaitUntil(() => lab.Lab.Exec(lab.High, "ip", "-o", "-4", "addr", "show", "dev", "eth0").StandardOutput.Contains($" {Vip}/32", StringComparison.Ordinal), Converge), Is.True, kad.Output);
+        Assert.That(lab.Link(lab.High), Is.Empty, "the VMAC was deleted");
+        Assert.That(kad.Output, Does.Contain("restarted"));
     }
 
     private static int IfIndex(Topology lab, string ns) =>
