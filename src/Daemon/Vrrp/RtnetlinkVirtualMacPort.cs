@@ -128,7 +128,8 @@ internal sealed partial class RtnetlinkVirtualMacPort(RtnetlinkClient client, IL
     {
         try
         {
-            client.AddAddress(new InterfaceAddress(index, linkLocal, LinkLocalPrefix) { Flags = AddressFlags.NoDad, Scope = AddressScope.Link });
+            // keepalived 2.2.7 adds it without DAD and deprecated (preferred lifetime 0), so nothing else picks it as a source.
+            client.AddAddress(new InterfaceAddress(index, linkLocal, LinkLocalPrefix) { Flags = AddressFlags.NoDad, Scope = AddressScope.Link, PreferredLifetime = 0 });
         }
         catch (NetlinkException e) when (e.Errno == Errno.EEXIST)
         {

@@ -59,7 +59,7 @@ public partial class VirtualMacLabTests
             Lab.Connect(High, "eth0", "10.82.0.1/24");
             Low = Lab.AddNamespace("vl");
             Lab.Connect(Low, "eth0", "10.82.0.2/24");
-            Sniffer = Lab.Start(Lab.AddBridge(), "tcpdump", "-i", "br0", "-e", "-n", "-l", "arp or ip proto 112");
+            Sniffer = Lab.Start(Lab.AddBridge(), "tcpdump", "-i", "br0", "-e", "-n", "-l", "arp or ip proto 112 or ip6");
             Assert.That(Sniffer.WaitForOutput("listening on br0", TimeSpan.FromSeconds(10)), Is.True, Sniffer.Output);
         }
 
@@ -242,6 +242,37 @@ public partial class VirtualMacLabTests
         Assert.That(lab.Link(lab.High), Is.Empty, "the VMAC was deleted");
         Assert.That(kad.Output, Does.Contain("restarted"));
     }
+
+    [Test]
+    public void TwoKads_UseVmacIPv6_MasterHoldsVipOnVmacWithIPv6VirtualMacAndNaCarriesIt()
+    {
+        using var lab = new Topology();
+        var config = (int priority) => Config(priority).Replace(Vip, "fd00:82::100/64", StringComparison.Ordinal);
+        var high = lab.StartKad(lab.High, config(150));
+        var low = lab.StartKad(lab.Low, config(100));
+        bool HasVip6(string ns) => lab.Lab.Exec(ns, "ip", "-o", "-6", "addr", "show", "dev", Vmac).StandardOutput.Contains(" fd00:82::100/64", StringComparison.Ordinal);
+
+        Assert.That(KadBinaries.WaitUntil(() => HasVip6(lab.High) && lab.Link(lab.Low).Contains(",UP", StringComparison.Ordinal), Converge), Is.True,
+            $"{high.Output}\n{low.Output}");
+        Thread.Sleep(4000);
+        var highLink = lab.Link(lab.High);
+        var na = NeighborAdvertLine().Matches(lab.Sniffer.Output).Select(m => m.Groups["src"].Value).ToList();
+        var adverts = Advert6Line().Matches(lab.Sniffer.Output).Select(m => m.Groups["src"].Value).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(highLink, Does.Contain("macvlan mode private").And.Contain("00:00:5e:00:02:3d"), highLink);
+            Assert.That(HasVip6(lab.Low), Is.False, "one master only\n" + low.Output);
+            Assert.That(lab.Lab.Exec(lab.High, "ip", "-o", "-6", "addr", "show", "dev", Vmac, "scope", "link").StandardOutput, Does.Contain("fe80::"), "the VMAC carries the base's link-local");
+            Assert.That(na, Is.Not.Empty.And.All.EqualTo("00:00:5e:00:02:3d"), lab.Sniffer.Output);
+            Assert.That(adverts, Is.Not.Empty.And.All.EqualTo("00:00:5e:00:02:3d"), lab.Sniffer.Output);
+        }
+    }
+
+    [GeneratedRegex(@"(?<src>[0-9a-f:]{17}) > 33:33:00:00:00:01, ethertype IPv6 .*neighbor advertisement, tgt is fd00:82::100")]
+    private static partial Regex NeighborAdvertLine();
+
+    [GeneratedRegex(@"(?<src>[0-9a-f:]{17}) > 33:33:00:00:00:12, ethertype IPv6 .*VRRPv3, Advertisement, vrid 61")]
+    private static partial Regex Advert6Line();
 
     private static int IfIndex(Topology lab, string ns) =>
         int.Parse(lab.Lab.ExecChecked(ns, "cat", $"/sys/class/net/{Vmac}/ifindex").StandardOutput.Trim(), CultureInfo.InvariantCulture);
