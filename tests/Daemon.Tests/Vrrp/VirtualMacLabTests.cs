@@ -168,11 +168,15 @@ public partial class VirtualMacLabTests
         // A VMAC left by an earlier run, with the right MAC and parent: the low director adopts it.
         lab.Lab.ExecChecked(lab.Low, "ip", "link", "add", "link", "eth0", "name", Vmac, "address", VirtualMac, "type", "macvlan", "mode", "private");
         var adoptedIndex = IfIndex(lab, lab.Low);
+        // Strict reverse-path filtering host-wide: keepalived's rp_filter dance must let the VMAC work and be undone.
+        lab.Lab.ExecChecked(lab.High, "sysctl", "-q", "-w", "net.ipv4.conf.all.rp_filter=1");
         var high = lab.StartKad(lab.High, Config(150));
         var low = lab.StartKad(lab.Low, Config(100));
         Assert.That(KadBinaries.WaitUntil(() => lab.HasVmacWithVip(lab.High), Converge), Is.True, high.Output);
         Assert.That(KadBinaries.WaitUntil(() => lab.Link(lab.Low).Contains(",UP", StringComparison.Ordinal), Converge), Is.True, low.Output);
         Assert.That(IfIndex(lab, lab.Low), Is.EqualTo(adoptedIndex), "the existing VMAC was adopted, not re-created");
+        Assert.That((lab.Sysctl(lab.High, "all/rp_filter"), lab.Sysctl(lab.High, "eth0/rp_filter"), lab.Sysctl(lab.High, "vrrp.61/rp_filter")),
+            Is.EqualTo(("0", "1", "0")), "all.rp_filter moved onto the other interfaces");
 
         high.Signal(15);
 
@@ -182,6 +186,24 @@ public partial class VirtualMacLabTests
         {
             Assert.That(lab.Link(lab.High), Is.Empty, "the stopped kad deleted vrrp.61");
             Assert.That((lab.Sysctl(lab.High, "eth0/arp_ignore"), lab.Sysctl(lab.High, "eth0/arp_filter")), Is.EqualTo(("0", "0")), "the base's settings are restored");
+            Assert.That((lab.Sysctl(lab.High, "all/rp_filter"), lab.Sysctl(lab.High, "eth0/rp_filter")), Is.EqualTo(("1", "0")), "rp_filter restored");
+            Assert.That(lab.HasVipAnywhere(lab.High), Is.False);
+        }
+    }
+
+    [Test]
+    public void ExistingNonMacvlanWithTheVmacName_LeftAloneAndTheErrorNamesIt()
+    {
+        using var lab = new Topology();
+        lab.Lab.ExecChecked(lab.High, "ip", "link", "add", Vmac, "type", "veth", "peer", "name", "vpeer");
+        var kad = lab.StartKad(lab.High, Config(150));
+
+        Assert.That(kad.WaitForOutput("is not a macvlan", Converge), Is.True, kad.Output);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(kad.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "kad does not start with an instance it cannot set up");
+            Assert.That(kad.Output, Does.Contain($"use_vmac {Vmac}: an interface of that name exists and is not a macvlan (veth)"));
+            Assert.That(lab.Link(lab.High), Does.Contain("veth"), "kad did not touch the veth");
             Assert.That(lab.HasVipAnywhere(lab.High), Is.False);
         }
     }
