@@ -296,6 +296,31 @@ public partial class VirtualMacLabTests
     [GeneratedRegex(@"(?<src>[0-9a-f:]{17}) > 33:33:00:00:00:12, ethertype IPv6 .*VRRPv3, Advertisement, vrid 61")]
     private static partial Regex Advert6Line();
 
+    [Test]
+    public void KadMaster_KeepalivedBackup_BothUseVmac_KeepalivedStaysBackupThenTakesOverOnSigterm()
+    {
+        LabPolicy.RequireTool("keepalived");
+        using var lab = new Topology();
+        var kad = lab.StartKad(lab.High, Config(150));
+        Assert.That(KadBinaries.WaitUntil(() => lab.HasVmacWithVip(lab.High), Converge), Is.True, kad.Output);
+        var keepalived = lab.StartKeepalived(lab.Low, Config(100), out _);
+        Assert.That(keepalived.WaitForOutput("Entering BACKUP STATE", Converge), Is.True, keepalived.Output);
+
+        Thread.Sleep(5000); // longer than keepalived's master-down interval
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(keepalived.Output, Does.Not.Contain("Entering MASTER STATE"), "keepalived stays backup on kad's adverts");
+            Assert.That(keepalived.Output, Does.Not.Match("(?i)invalid|bad |mismatch"), "keepalived accepts kad's adverts");
+            Assert.That(lab.Link(lab.Low), Does.Contain("macvlan mode private").And.Contain(VirtualMac), "keepalived made the same VMAC");
+        }
+
+        kad.Signal(15);
+
+        Assert.That(KadBinaries.WaitUntil(() => lab.HasVmacWithVip(lab.Low), TimeSpan.FromSeconds(10)), Is.True, keepalived.Output);
+        Assert.That(kad.WaitForExit(TimeSpan.FromSeconds(20)), Is.True);
+        Assert.That(lab.Link(lab.High), Is.Empty, "kad deleted its VMAC");
+    }
+
     private static int IfIndex(Topology lab, string ns) =>
         int.Parse(lab.Lab.ExecChecked(ns, "cat", $"/sys/class/net/{Vmac}/ifindex").StandardOutput.Trim(), CultureInfo.InvariantCulture);
 }
