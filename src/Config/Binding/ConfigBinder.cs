@@ -160,6 +160,7 @@ internal static class ConfigBinder
     {
         ["router_id"] = (g, n, c) => g with { RouterId = c.String(n, "a router id") ?? g.RouterId },
         ["default_interface"] = (g, n, c) => g with { DefaultInterface = c.String(n, "an interface name") ?? g.DefaultInterface },
+        ["vmac_prefix"] = (g, n, c) => g with { VmacPrefix = VmacPrefix(n, c) ?? g.VmacPrefix },
         ["vrrp_mcast_group4"] = (g, n, c) => g with { VrrpMulticastGroup4 = MulticastGroup(n, c, AddressFamily.InterNetwork) ?? g.VrrpMulticastGroup4 },
         ["vrrp_mcast_group6"] = (g, n, c) => g with { VrrpMulticastGroup6 = MulticastGroup(n, c, AddressFamily.InterNetworkV6) ?? g.VrrpMulticastGroup6 },
         ["vrrp_version"] = (g, n, c) => g with { VrrpVersion = c.Int(n, 2, 3, "2 or 3") ?? g.VrrpVersion },
@@ -548,6 +549,19 @@ internal static class ConfigBinder
         ["use_vmac"] = (v, n, c) => v with { VirtualMac = VirtualMac(n, c) ?? v.VirtualMac },
         ["vmac_xmit_base"] = (v, n, c) => v with { VirtualMacTransmitBase = c.Flag(n) },
     }));
+
+    /// <summary><c>vmac_prefix STRING</c>: with ".255" the longest name must still fit the kernel's 15 characters.</summary>
+    private static string? VmacPrefix(ConfigNode n, BindContext c)
+    {
+        var prefix = c.String(n, "a name prefix");
+        if (prefix is not null && (prefix.Length > 11 || prefix.Contains('/', StringComparison.Ordinal) || prefix.Contains(':', StringComparison.Ordinal)))
+        {
+            c.ErrorAt(n, prefix, $"'vmac_prefix': '{prefix}' cannot start an interface name PREFIX.VRID (at most 11 characters, no '/' or ':')");
+            return null;
+        }
+
+        return prefix;
+    }
 
     /// <summary><c>use_vmac [NAME] [MAC]</c>: a word that reads as a MAC address (5 or 6 octets) is the MAC, the other the name.</summary>
     private static VrrpVirtualMac? VirtualMac(ConfigNode n, BindContext c)

@@ -62,8 +62,11 @@ public static class VirtualMac
         _ => throw new ArgumentException($"a MAC address has 5 or 6 octets, not {octets.Length}", nameof(octets)),
     };
 
-    /// <summary>keepalived's name when <c>use_vmac</c> names none: <c>vrrp.VRID</c>.</summary>
-    public static string DefaultInterfaceName(byte vrid) => $"vrrp.{vrid}";
+    /// <summary>keepalived's <c>vmac_prefix</c> default.</summary>
+    public const string DefaultPrefix = "vrrp";
+
+    /// <summary>keepalived's name when <c>use_vmac</c> names none: <c>PREFIX.VRID</c> (<c>vmac_prefix</c>, default vrrp).</summary>
+    public static string DefaultInterfaceName(byte vrid, string prefix = DefaultPrefix) => $"{prefix}.{vrid}";
 
     /// <summary>
     /// What keepalived 2.2.7 sets (observed in a namespace): IPv4 — the base answers ARP only for its own addresses

@@ -91,6 +91,17 @@ public class VirtualMacBindingTests
     }
 
     [Test]
+    public void VmacPrefix_Modelled_TooLongIsAnErrorOnItsLine()
+    {
+        var ok = Load("global_defs {\n vmac_prefix kv\n}\n");
+        var bad = Load("global_defs {\n vmac_prefix abcdefghijkl\n}\n");
+
+        Assert.That(ok.Diagnostics, Is.Empty);
+        Assert.That(ok.Config.Global.VmacPrefix, Is.EqualTo("kv"));
+        Assert.That(bad.ErrorFindings(), Is.EqualTo(new[] { (DiagnosticCodes.InvalidValue, 2) }), string.Join("\n", bad.Diagnostics));
+    }
+
+    [Test]
     public void UseVmac_ChangedName_InstancesDiffer()
     {
         Assert.That(Only(Instance("use_vmac a")), Is.Not.EqualTo(Only(Instance("use_vmac b"))));

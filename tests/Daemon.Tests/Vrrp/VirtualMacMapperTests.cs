@@ -85,6 +85,23 @@ public class VirtualMacMapperTests
     }
 
     [Test]
+    public void VmacPrefix_NamesUnnamedVmacs_AndRestartsOnlyTheirUnits()
+    {
+        const string Plain = "vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n    virtual_ipaddress {\n        10.0.0.200\n    }\n}\n";
+        var running = Units(Config("use_vmac") + Plain);
+        var prefixed = Units("global_defs {\n    vmac_prefix kv\n}\n" + Config("use_vmac") + Plain);
+
+        var plan = VrrpReloadPlan.Compute(running, prefixed);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(prefixed[0].Options.Instances[0].Instance.VirtualMac!.InterfaceName, Is.EqualTo("kv.51"));
+            Assert.That(plan.Changed, Is.EqualTo(new[] { "instance VI_1" }));
+            Assert.That(plan.Kept, Is.EqualTo(new[] { "instance VI_2" }), "an instance without use_vmac is not restarted");
+        }
+    }
+
+    [Test]
     public void Options_AddressFamilyIsTheVips()
     {
         Assert.That(Instance(Config("use_vmac", "fd00::100")).Family, Is.EqualTo(AddressFamily.InterNetworkV6));
