@@ -98,6 +98,93 @@ public sealed class RtnetlinkTests
     }
 
     [Test]
+    public void EncodeNewMacvlan_Vrid51Private_MatchesHandDecodedLayout()
+    {
+        var link = new MacvlanLink("vrrp.51", 2, PhysicalAddress.Parse("00-00-5E-00-01-33"), MacvlanMode.Private);
+        Assert.That(Encode(w => RtnetlinkCodec.EncodeNewMacvlan(w, 10, link)), Is.EqualTo(Expect("""
+            5c 00 00 00 10 00 05 06 0a 00 00 00 00 00 00 00
+            00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+            0c 00 03 00 76 72 72 70 2e 35 31 00
+            08 00 05 00 02 00 00 00
+            0a 00 01 00 00 00 5e 00 01 33 00 00
+            1c 00 12 80
+               0c 00 01 00 6d 61 63 76 6c 61 6e 00
+               0c 00 02 80
+                  08 00 01 00 01 00 00 00
+            """)), "NEWLINK CREATE|EXCL|ACK; IFNAME, LINK, ADDRESS, LINKINFO{KIND macvlan, DATA{MACVLAN_MODE private}}");
+    }
+
+    [Test]
+    public void EncodeNewMacvlan_MacNotSixBytes_Throws()
+    {
+        var link = new MacvlanLink("vrrp.1", 2, PhysicalAddress.None, MacvlanMode.Private);
+
+        Assert.That(() => Encode(w => RtnetlinkCodec.EncodeNewMacvlan(w, 1, link)), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void EncodeSetLinkUp_Up_SetsFlagAndChangeMaskOnly()
+    {
+        Assert.That(Encode(w => RtnetlinkCodec.EncodeSetLinkUp(w, 11, 7, up: true)), Is.EqualTo(Expect("""
+            20 00 00 00 10 00 05 00 0b 00 00 00 00 00 00 00
+            00 00 00 00 07 00 00 00 01 00 00 00 01 00 00 00
+            """)));
+    }
+
+    [Test]
+    public void EncodeDeleteLink_ByIndex_IsDellinkWithAck()
+    {
+        Assert.That(Encode(w => RtnetlinkCodec.EncodeDeleteLink(w, 12, 7)), Is.EqualTo(Expect("""
+            20 00 00 00 11 00 05 00 0c 00 00 00 00 00 00 00
+            00 00 00 00 07 00 00 00 00 00 00 00 00 00 00 00
+            """)));
+    }
+
+    [Test]
+    public void DecodeLink_WithLinkInfo_ReadsKindAndParent()
+    {
+        var writer = new NetlinkWriter();
+        writer.BeginMessage(RtnetlinkConstants.RTM_NEWLINK, 0, 0);
+        writer.WriteRaw(Hex.Parse("00 00 01 00 09 00 00 00 43 10 01 00 00 00 00 00"));
+        writer.WriteString(RtnetlinkConstants.IFLA_IFNAME, "vrrp.51");
+        writer.WriteU32(RtnetlinkConstants.IFLA_LINK, 2);
+        writer.WriteAttribute(RtnetlinkConstants.IFLA_ADDRESS, Hex.Parse("00 00 5e 00 01 33"));
+        var info = writer.BeginNested(RtnetlinkConstants.IFLA_LINKINFO);
+        writer.WriteString(RtnetlinkConstants.IFLA_INFO_KIND, "macvlan");
+        writer.EndNested(info);
+        writer.EndMessage();
+        var reader = new NetlinkMessageReader(writer.WrittenSpan);
+        reader.TryRead(out var message);
+
+        var link = RtnetlinkCodec.DecodeLink(message);
+
+        Assert.That((link.Name, link.Kind, link.ParentIndex, link.MacAddress.ToString()), Is.EqualTo(("vrrp.51", (string?)"macvlan", (int?)2, "00005E000133")));
+    }
+
+    [Test]
+    public void CreateMacvlan_NameTaken_ThrowsEexistNamingTheInterface()
+    {
+        var transport = new FakeNetlinkTransport(r => [FakeReplies.Ack(r, Errno.EEXIST)]);
+        var client = new RtnetlinkClient(transport);
+
+        var error = Assert.Throws<NetlinkException>(() => client.CreateMacvlan(new MacvlanLink("vrrp.51", 2, PhysicalAddress.Parse("00-00-5E-00-01-33"), MacvlanMode.Private)));
+
+        Assert.That((error.ErrnoName, error.Operation, error.Subject), Is.EqualTo(("EEXIST", "RTM_NEWLINK", (object)"vrrp.51")));
+        Assert.That(error.Message, Does.Contain("vrrp.51").And.Contain("EEXIST"));
+        Assert.That(transport.Requests[0].Type, Is.EqualTo(RtnetlinkConstants.RTM_NEWLINK));
+    }
+
+    [Test]
+    public void DeleteLink_Gone_ThrowsEnodevNamingTheInterface()
+    {
+        var client = new RtnetlinkClient(new FakeNetlinkTransport(r => [FakeReplies.Ack(r, Errno.ENODEV)]));
+
+        var error = Assert.Throws<NetlinkException>(() => client.DeleteLink(9, "vrrp.51"));
+
+        Assert.That((error.ErrnoName, error.Operation, error.Subject), Is.EqualTo(("ENODEV", "RTM_DELLINK", (object)"vrrp.51")));
+    }
+
+    [Test]
     public void DecodeLink_KernelStyleMessage_ReadsNameMacMtuStateAndFlags()
     {
         var bytes = Hex.Parse("""

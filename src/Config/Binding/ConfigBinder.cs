@@ -160,6 +160,7 @@ internal static class ConfigBinder
     {
         ["router_id"] = (g, n, c) => g with { RouterId = c.String(n, "a router id") ?? g.RouterId },
         ["default_interface"] = (g, n, c) => g with { DefaultInterface = c.String(n, "an interface name") ?? g.DefaultInterface },
+        ["vmac_prefix"] = (g, n, c) => g with { VmacPrefix = VmacPrefix(n, c) ?? g.VmacPrefix },
         ["vrrp_mcast_group4"] = (g, n, c) => g with { VrrpMulticastGroup4 = MulticastGroup(n, c, AddressFamily.InterNetwork) ?? g.VrrpMulticastGroup4 },
         ["vrrp_mcast_group6"] = (g, n, c) => g with { VrrpMulticastGroup6 = MulticastGroup(n, c, AddressFamily.InterNetworkV6) ?? g.VrrpMulticastGroup6 },
         ["vrrp_version"] = (g, n, c) => g with { VrrpVersion = c.Int(n, 2, 3, "2 or 3") ?? g.VrrpVersion },
@@ -545,7 +546,82 @@ internal static class ConfigBinder
         ["skip_check_adv_addr"] = (v, n, c) => v with { SkipCheckAdvertAddresses = c.Bool(n) ?? v.SkipCheckAdvertAddresses },
         ["strict_mode"] = (v, n, c) => v with { StrictMode = c.Bool(n) ?? v.StrictMode },
         ["promote_secondaries"] = (v, n, c) => v with { PromoteSecondaries = c.Flag(n) },
+        ["use_vmac"] = (v, n, c) => v with { VirtualMac = VirtualMac(n, c) ?? v.VirtualMac },
+        ["vmac_xmit_base"] = (v, n, c) => v with { VirtualMacTransmitBase = c.Flag(n) },
     }));
+
+    /// <summary><c>vmac_prefix STRING</c>: with ".255" the longest name must still fit the kernel's 15 characters.</summary>
+    private static string? VmacPrefix(ConfigNode n, BindContext c)
+    {
+        var prefix = c.String(n, "a name prefix");
+        if (prefix is not null && (prefix.Length > 11 || prefix.Contains('/', StringComparison.Ordinal) || prefix.Contains(':', StringComparison.Ordinal)))
+        {
+            c.ErrorAt(n, prefix, $"'vmac_prefix': '{prefix}' cannot start an interface name PREFIX.VRID (at most 11 characters, no '/' or ':')");
+            return null;
+        }
+
+        return prefix;
+    }
+
+    /// <summary><c>use_vmac [NAME] [MAC]</c>: a word that reads as a MAC address (5 or 6 octets) is the MAC, the other the name.</summary>
+    private static VrrpVirtualMac? VirtualMac(ConfigNode n, BindContext c)
+    {
+        c.AtMost(n, 3);
+        string? name = null, mac = null;
+        for (var i = 1; i < Math.Min(n.Words.Length, 3); i++)
+        {
+            var word = n.Words[i];
+            if (ParseMac(word) is { } octets)
+            {
+                if (mac is not null)
+                {
+                    c.ErrorAt(n, word, $"'use_vmac': a second MAC address '{word}'");
+                    return null;
+                }
+
+                mac = string.Join(':', octets.Select(o => o.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            else if (name is null && i == 1)
+            {
+                // IFNAMSIZ is 16 with the NUL; the kernel refuses '/', ':' is an IPv4 label separator, whitespace is a word break.
+                if (word.Length > 15 || word.Contains('/', StringComparison.Ordinal) || word.Contains(':', StringComparison.Ordinal) || word is "." or "..")
+                {
+                    c.ErrorAt(n, word, $"'use_vmac': '{word}' is not a valid interface name (at most 15 characters, no '/' or ':')");
+                    return null;
+                }
+
+                name = word;
+            }
+            else
+            {
+                c.ErrorAt(n, word, $"'use_vmac': '{word}' is not a MAC address (5 or 6 hex octets separated by ':')");
+                return null;
+            }
+        }
+
+        return new VrrpVirtualMac { InterfaceName = name, MacAddress = mac, Location = n.Location };
+    }
+
+    /// <summary>5 or 6 octets of hex separated by ':'; null if <paramref name="word"/> is not one.</summary>
+    private static byte[]? ParseMac(string word)
+    {
+        var parts = word.Split(':');
+        if (parts.Length is not (5 or 6))
+        {
+            return null;
+        }
+
+        var octets = new byte[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (parts[i].Length is < 1 or > 2 || !byte.TryParse(parts[i], System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out octets[i]))
+            {
+                return null;
+            }
+        }
+
+        return octets;
+    }
 
 
     private static VrrpInitialState? InitialState(ConfigNode n, BindContext c) => c.String(n, "MASTER or BACKUP") switch
@@ -714,7 +790,7 @@ internal static class ConfigBinder
                     };
                     break;
                 case "use_vmac":
-                    c.Diagnostics.Warning(DiagnosticCodes.Unsupported, line.Location, "'use_vmac' on an address is not supported by kad and is ignored: VMAC interfaces are not implemented", "use_vmac");
+                    c.Diagnostics.Warning(DiagnosticCodes.Unsupported, line.Location, "'use_vmac' on an address is not supported by kad and is ignored: per-address VMACs are not implemented (the address goes on its dev, or on the instance's use_vmac interface)", "use_vmac");
                     if (i < line.Words.Length && !IsAddressOption(line.Words[i]))
                     {
                         i++;

@@ -11,6 +11,9 @@ public sealed record GlobalDefinitions : ConfigElement
     /// <summary><c>default_interface</c>: for addresses without dev (default eth0).</summary>
     public string? DefaultInterface { get; init; }
 
+    /// <summary><c>vmac_prefix</c>: names of <c>use_vmac</c> interfaces that name none are PREFIX.VRID (default "vrrp").</summary>
+    public string? VmacPrefix { get; init; }
+
     /// <summary><c>vrrp_mcast_group4</c> (default 224.0.0.18).</summary>
     public IPAddress? VrrpMulticastGroup4 { get; init; }
 

@@ -65,6 +65,18 @@ public sealed record VirtualIpAddress(IPAddress Address) : ConfigElement
     public uint? PreferredLifetime { get; init; }
 }
 
+/// <summary>
+/// <c>use_vmac [NAME] [MAC]</c>: run the instance on a macvlan carrying the virtual router MAC (RFC 5798 §7.3).
+/// </summary>
+public sealed record VrrpVirtualMac : ConfigElement
+{
+    /// <summary>The macvlan's name; null = <c>vrrp.VRID</c>.</summary>
+    public string? InterfaceName { get; init; }
+
+    /// <summary>The MAC written (5 octets: the VRID is the sixth), as lower-case colon-separated hex; null = the RFC address.</summary>
+    public string? MacAddress { get; init; }
+}
+
 /// <summary>One line of <c>unicast_peer</c>: <c>ADDR [min_ttl N] [max_ttl N]</c>.</summary>
 public sealed record UnicastPeer(IPAddress Address) : ConfigElement
 {
@@ -287,4 +299,10 @@ public sealed record VrrpInstance(string Name) : ConfigElement
 
     /// <summary><c>promote_secondaries</c>: set the interface's promote_secondaries sysctl.</summary>
     public bool PromoteSecondaries { get; init; }
+
+    /// <summary><c>use_vmac</c>; null = no VMAC.</summary>
+    public VrrpVirtualMac? VirtualMac { get; init; }
+
+    /// <summary><c>vmac_xmit_base</c>: adverts go out of (and are read on) the base interface, not the VMAC.</summary>
+    public bool VirtualMacTransmitBase { get; init; }
 }

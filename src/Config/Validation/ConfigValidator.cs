@@ -112,6 +112,30 @@ internal static class ConfigValidator
     private static int EffectiveVersion(VrrpInstance instance, GlobalDefinitions global) =>
         FamilyOf(instance) == AddressFamily.InterNetworkV6 ? 3 : instance.Version ?? global.VrrpVersion ?? 2;
 
+    private static void ValidateVirtualMac(VrrpInstance v, string where, DiagnosticBag d)
+    {
+        if (v.VirtualMac is null)
+        {
+            if (v.VirtualMacTransmitBase)
+            {
+                d.Warning(DiagnosticCodes.Semantic, v.Location, $"{where}: 'vmac_xmit_base' has no effect without 'use_vmac'");
+            }
+
+            return;
+        }
+
+        if (v.VirtualMac.InterfaceName is { } name && name == v.Interface)
+        {
+            d.Error(DiagnosticCodes.Semantic, v.VirtualMac.Location, $"{where}: the use_vmac interface {name} cannot be the instance's own interface");
+        }
+
+        if (v.UnicastPeerBlock && !v.VirtualMacTransmitBase)
+        {
+            // keepalived.conf(5): use_vmac with unicast peers needs vmac_xmit_base.
+            d.Warning(DiagnosticCodes.Semantic, v.VirtualMac.Location, $"{where}: use_vmac with unicast_peer needs 'vmac_xmit_base'; adverts are sent from {v.Interface ?? "the base interface"} as if it were set");
+        }
+    }
+
     private static void ValidateInstance(VrrpInstance v, GlobalDefinitions global, HashSet<string> scripts, DiagnosticBag d)
     {
         var where = $"vrrp_instance {v.Name}";
@@ -125,6 +149,7 @@ internal static class ConfigValidator
             d.Error(DiagnosticCodes.Semantic, v.Location, $"{where}: 'interface' must be set (it may be left out only with unicast peers)");
         }
 
+        ValidateVirtualMac(v, where, d);
         var family = FamilyOf(v);
         var mixed = v.VirtualAddresses.FirstOrDefault(a => a.Address.AddressFamily != family);
         if (mixed is not null)

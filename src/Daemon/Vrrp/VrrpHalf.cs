@@ -35,6 +35,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     private RtnetlinkClient? _client;
     private RtnetlinkLinkStateSource? _links;
     private IVirtualAddressPort? _addresses;
+    private IVirtualMacPort? _virtualMacs;
 
     public string Name => "vrrp";
 
@@ -42,6 +43,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     {
         _client = RtnetlinkClient.Open();
         _addresses = new RtnetlinkAddressPort(_client, loggers.CreateLogger<RtnetlinkAddressPort>());
+        _virtualMacs = new RtnetlinkVirtualMacPort(_client, loggers.CreateLogger<RtnetlinkVirtualMacPort>());
         _links = new RtnetlinkLinkStateSource(loggers.CreateLogger<RtnetlinkLinkStateSource>());
         _links.Start();
         WarnUnsupported(config);
@@ -263,7 +265,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     {
         var runner = new ProcessScriptRunner();
         var notify = new NotifyDispatcher(unit.Notify, runner, loggers.CreateLogger<NotifyDispatcher>(), fifos: _fifos);
-        var engine = new VrrpEngine(unit.Options, new VrrpEnginePorts(_addresses!, notify, runner, _links), time, loggers);
+        var engine = new VrrpEngine(unit.Options, new VrrpEnginePorts(_addresses!, notify, runner, _links) { VirtualMacs = _virtualMacs }, time, loggers);
         var instances = new List<(EngineInstance, InstanceStats)>();
         foreach (var instance in engine.Instances)
         {

@@ -81,7 +81,8 @@ internal sealed record VrrpGlobalDefaults(
     System.Net.IPAddress? MulticastGroup6,
     TimeSpan? GarpInterval,
     TimeSpan? GnaInterval,
-    bool? MinGarp)
+    bool? MinGarp,
+    string? VmacPrefix = null)
 {
     public static VrrpGlobalDefaults From(GlobalDefinitions global) => new(
         global.VrrpVersion,
@@ -94,7 +95,8 @@ internal sealed record VrrpGlobalDefaults(
         global.VrrpMulticastGroup6,
         global.GarpInterval,
         global.GnaInterval,
-        global.MinGarp);
+        global.MinGarp,
+        global.VmacPrefix);
 }
 
 /// <summary>Maps the parsed configuration onto the VRRP engine's options, resolving keepalived's defaults in one place.</summary>
@@ -154,7 +156,9 @@ internal static class VrrpOptionsMapper
             notify[group.Name] = Notify(group.Notify);
         }
 
-        return new VrrpUnit(key, options, notify, new VrrpUnitSource(instances, group, scripts, globals, files));
+        // vmac_prefix matters only to units with an unnamed use_vmac: a change of it must not restart the others.
+        var unitGlobals = instances.Any(i => i.VirtualMac is { InterfaceName: null }) ? globals : globals with { VmacPrefix = null };
+        return new VrrpUnit(key, options, notify, new VrrpUnitSource(instances, group, scripts, unitGlobals, files));
     }
 
     /// <summary>One instance with keepalived's defaults for everything left unset (instance, then global_defs, then built-in).</summary>
@@ -192,6 +196,28 @@ internal static class VrrpOptionsMapper
             AdvertBeforeYielding = instance.HigherPrioritySendAdvert ?? global.HigherPrioritySendAdvert ?? false,
             DownTimerAdverts = instance.DownTimerAdverts ?? global.DownTimerAdverts ?? 3,
             Garp = garp,
+            VirtualMac = VirtualMacOptions(instance, ipv6, global.VmacPrefix),
+        };
+    }
+
+    /// <summary><c>use_vmac [NAME] [MAC]</c>: default name vrrp.VRID and the RFC MAC of the family; keepalived.conf(5):
+    /// unicast needs <c>vmac_xmit_base</c>, so a unicast instance sends from the base as if it were written.</summary>
+    public static VirtualMacOptions? VirtualMacOptions(ModelInstance instance, bool ipv6, string? prefix = null)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        if (instance.VirtualMac is not { } vmac)
+        {
+            return null;
+        }
+
+        var vrid = checked((byte)(instance.VirtualRouterId ?? 0));
+        return new VirtualMacOptions
+        {
+            InterfaceName = vmac.InterfaceName ?? VirtualMac.DefaultInterfaceName(vrid, prefix ?? VirtualMac.DefaultPrefix),
+            MacAddress = vmac.MacAddress is { } written
+                ? VirtualMac.FromWritten(Convert.FromHexString(written.Replace(":", "", StringComparison.Ordinal)), vrid)
+                : VirtualMac.Address(vrid, ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork),
+            TransmitOnBase = instance.VirtualMacTransmitBase || instance.UnicastPeerBlock,
         };
     }
 

@@ -88,8 +88,28 @@ public sealed record LinkInfo(int Index, string Name)
     /// <summary>IFLA_LINK: the parent of a VLAN/macvlan.</summary>
     public int? ParentIndex { get; init; }
 
+    /// <summary>IFLA_LINKINFO / IFLA_INFO_KIND: "macvlan", "veth", "bridge", ...; null for a plain device.</summary>
+    public string? Kind { get; init; }
+
     /// <summary>keepalived's rule: administratively up and running (carrier present).</summary>
     public bool IsUsable => (Flags & (InterfaceFlags.Up | InterfaceFlags.Running)) == (InterfaceFlags.Up | InterfaceFlags.Running);
+}
+
+/// <summary>enum macvlan_mode (linux/if_link.h): how macvlans on one parent reach each other.</summary>
+public enum MacvlanMode : uint
+{
+    /// <summary>No traffic between macvlans of the parent, not even multicast (keepalived's VMAC mode).</summary>
+    Private = 1,
+    Vepa = 2,
+    Bridge = 4,
+    Passthru = 8,
+    Source = 16,
+}
+
+/// <summary>A macvlan to create with RTM_NEWLINK: its name, parent (lower) interface, MAC address and mode.</summary>
+public sealed record MacvlanLink(string Name, int ParentIndex, PhysicalAddress MacAddress, MacvlanMode Mode)
+{
+    public override string ToString() => $"macvlan {Name} (parent ifindex {ParentIndex}, {MacAddress}, {Mode})";
 }
 
 /// <summary>An address on an interface, as added/removed with RTM_NEWADDR/RTM_DELADDR and dumped by RTM_GETADDR.</summary>

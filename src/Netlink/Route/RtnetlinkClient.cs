@@ -74,6 +74,34 @@ public sealed class RtnetlinkClient : IDisposable
         }
     }
 
+    /// <summary>Creates a macvlan (down); EEXIST when the name is taken, ENODEV when the parent is gone.</summary>
+    public void CreateMacvlan(MacvlanLink link)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        lock (_gate)
+        {
+            _connection.Execute((w, s) => RtnetlinkCodec.EncodeNewMacvlan(w, s, link), "RTM_NEWLINK", link.Name);
+        }
+    }
+
+    /// <summary>Sets a link administratively up or down; ENODEV for an unknown index.</summary>
+    public void SetLinkUp(int index, bool up, string? name = null)
+    {
+        lock (_gate)
+        {
+            _connection.Execute((w, s) => RtnetlinkCodec.EncodeSetLinkUp(w, s, index, up), "RTM_NEWLINK", name ?? $"ifindex {index}");
+        }
+    }
+
+    /// <summary>Deletes a link; ENODEV when it is already gone.</summary>
+    public void DeleteLink(int index, string? name = null)
+    {
+        lock (_gate)
+        {
+            _connection.Execute((w, s) => RtnetlinkCodec.EncodeDeleteLink(w, s, index), "RTM_DELLINK", name ?? $"ifindex {index}");
+        }
+    }
+
     public void Dispose() => _connection.Dispose();
 
     private LinkInfo? GetLink(string? name, int index)

@@ -104,6 +104,50 @@ public static class RtnetlinkCodec
         writer.EndMessage();
     }
 
+    /// <summary>
+    /// RTM_NEWLINK with CREATE|EXCL (EEXIST if the name is taken): a macvlan on <see cref="MacvlanLink.ParentIndex"/>
+    /// named and addressed as given, created down. Attributes: IFLA_IFNAME, IFLA_LINK, IFLA_ADDRESS, then
+    /// IFLA_LINKINFO { IFLA_INFO_KIND "macvlan", IFLA_INFO_DATA { IFLA_MACVLAN_MODE } }.
+    /// </summary>
+    public static void EncodeNewMacvlan(NetlinkWriter writer, uint sequence, MacvlanLink link)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        var mac = link.MacAddress.GetAddressBytes();
+        if (mac.Length != 6)
+        {
+            throw new ArgumentException($"a macvlan needs a 6-byte MAC address, not {mac.Length} bytes", nameof(link));
+        }
+
+        writer.BeginMessage(RTM_NEWLINK, (ushort)(DoRequest | NetlinkConstants.NLM_F_CREATE | NetlinkConstants.NLM_F_EXCL), sequence);
+        WriteLinkHeader(writer, 0, 0, 0);
+        writer.WriteString(IFLA_IFNAME, link.Name);
+        writer.WriteU32(IFLA_LINK, (uint)link.ParentIndex);
+        writer.WriteAttribute(IFLA_ADDRESS, mac);
+        var info = writer.BeginNested(IFLA_LINKINFO);
+        writer.WriteString(IFLA_INFO_KIND, "macvlan");
+        var data = writer.BeginNested(IFLA_INFO_DATA);
+        writer.WriteU32(IFLA_MACVLAN_MODE, (uint)link.Mode);
+        writer.EndNested(data);
+        writer.EndNested(info);
+        writer.EndMessage();
+    }
+
+    /// <summary>RTM_NEWLINK on an existing link that changes only IFF_UP (ifi_change = IFF_UP): up or down.</summary>
+    public static void EncodeSetLinkUp(NetlinkWriter writer, uint sequence, int index, bool up)
+    {
+        writer.BeginMessage(RTM_NEWLINK, DoRequest, sequence);
+        WriteLinkHeader(writer, index, up ? IFF_UP : 0, IFF_UP);
+        writer.EndMessage();
+    }
+
+    /// <summary>RTM_DELLINK by index.</summary>
+    public static void EncodeDeleteLink(NetlinkWriter writer, uint sequence, int index)
+    {
+        writer.BeginMessage(RTM_DELLINK, DoRequest, sequence);
+        WriteLinkHeader(writer, index, 0, 0);
+        writer.EndMessage();
+    }
+
     public static InterfaceAddress DecodeAddress(in NetlinkMessage message)
     {
         var payload = message.Payload;
@@ -177,6 +221,7 @@ public static class RtnetlinkCodec
         var operState = OperationalState.Unknown;
         var mac = PhysicalAddress.None;
         int? master = null, parent = null;
+        string? kind = null;
         var attributes = message.Attributes(IfInfoMsgLength);
         while (attributes.TryRead(out var attribute))
         {
@@ -188,6 +233,7 @@ public static class RtnetlinkCodec
                 case IFLA_ADDRESS: mac = new PhysicalAddress(attribute.Payload.ToArray()); break;
                 case IFLA_MASTER: master = attribute.GetS32(); break;
                 case IFLA_LINK: parent = attribute.GetS32(); break;
+                case IFLA_LINKINFO: kind = LinkKind(attribute); break;
                 default: break;
             }
         }
@@ -201,7 +247,33 @@ public static class RtnetlinkCodec
             MacAddress = mac,
             MasterIndex = master,
             ParentIndex = parent,
+            Kind = kind,
         };
+    }
+
+    private static string? LinkKind(in NetlinkAttribute linkInfo)
+    {
+        var nested = linkInfo.Nested();
+        while (nested.TryRead(out var attribute))
+        {
+            if (attribute.Type == IFLA_INFO_KIND)
+            {
+                return attribute.GetString();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>struct ifinfomsg: family AF_UNSPEC, type 0, index, flags, change mask.</summary>
+    private static void WriteLinkHeader(NetlinkWriter writer, int index, uint flags, uint change)
+    {
+        Span<byte> header = stackalloc byte[IfInfoMsgLength];
+        header.Clear();
+        MemoryMarshal.Write(header[4..], index);
+        MemoryMarshal.Write(header[8..], flags);
+        MemoryMarshal.Write(header[12..], change);
+        writer.WriteRaw(header);
     }
 
     private static void WriteAddressHeader(NetlinkWriter writer, InterfaceAddress address)

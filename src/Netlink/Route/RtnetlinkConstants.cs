@@ -30,7 +30,18 @@ public static class RtnetlinkConstants
     public const ushort IFLA_LINK = 5;
     public const ushort IFLA_MASTER = 10;
     public const ushort IFLA_OPERSTATE = 16;
+    public const ushort IFLA_LINKINFO = 18;
     public const ushort IFLA_CARRIER = 33;
+
+    // enum IFLA_INFO_* (linux/if_link.h): attributes nested in IFLA_LINKINFO
+    public const ushort IFLA_INFO_KIND = 1;
+    public const ushort IFLA_INFO_DATA = 2;
+
+    // enum IFLA_MACVLAN_* (linux/if_link.h): attributes nested in IFLA_INFO_DATA of kind "macvlan"
+    public const ushort IFLA_MACVLAN_MODE = 1;
+
+    // linux/if.h
+    public const uint IFF_UP = 0x1;
 
     // enum rtnetlink_groups (linux/rtnetlink.h)
     public const int RTNLGRP_LINK = 1;

@@ -51,6 +51,9 @@ public sealed record VrrpEnginePorts(IVirtualAddressPort Addresses, IVrrpNotifyP
 {
     /// <summary>Runs first on every interface thread (tests enter a network namespace there).</summary>
     public Action? OnThreadStart { get; init; }
+
+    /// <summary>Creates and deletes <c>use_vmac</c> interfaces; required when an instance uses one.</summary>
+    public IVirtualMacPort? VirtualMacs { get; init; }
 }
 
 /// <summary>
@@ -220,9 +223,11 @@ public sealed class VrrpEngine : IAsyncDisposable
             instances.Add((settings, instance));
         }
 
-        foreach (var group in instances.GroupBy(i => i.Settings.Instance.Interface, StringComparer.Ordinal))
+        // One thread per interface that carries adverts: with use_vmac that is the VMAC (keepalived sends and reads
+        // adverts there), so each VMAC instance has its own loop unless vmac_xmit_base keeps it on the base.
+        foreach (var group in instances.GroupBy(i => i.Settings.Instance.AdvertInterface, StringComparer.Ordinal))
         {
-            var loop = new VrrpInterfaceLoop(group.Key, group.Select(g => g.Instance), _time, _loggers.CreateLogger<VrrpInterfaceLoop>(), _ports.OnThreadStart, _options.RealtimePriority);
+            var loop = new VrrpInterfaceLoop(group.Key, group.Select(g => g.Instance), _time, _loggers.CreateLogger<VrrpInterfaceLoop>(), _ports.OnThreadStart, _options.RealtimePriority, _ports.VirtualMacs);
             _loops.Add(loop);
             foreach (var (settings, instance) in group)
             {

@@ -302,11 +302,26 @@ public sealed class VrrpInstance : IVrrpRouterSink
         _installed = false;
     }
 
+    /// <summary>
+    /// keepalived: with <c>use_vmac</c>, an address without a <c>dev</c> (or whose <c>dev</c> is the instance's own
+    /// interface) goes on the VMAC; any other goes on its <c>dev</c>.
+    /// </summary>
+    internal static (VirtualAddress Address, string Device) Placement(VirtualAddress address, VrrpInstanceOptions options)
+    {
+        if (options.VirtualMac is { } vmac && (address.Device is null || address.Device == options.Interface))
+        {
+            return (address with { Device = null }, vmac.InterfaceName);
+        }
+
+        return (address, address.Device ?? options.Interface);
+    }
+
     private void AddAddress(VirtualAddress address)
     {
         try
         {
-            _addresses.Add(address, address.Device ?? Options.Interface);
+            var (placed, device) = Placement(address, Options);
+            _addresses.Add(placed, device);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -318,7 +333,8 @@ public sealed class VrrpInstance : IVrrpRouterSink
     {
         try
         {
-            _addresses.Remove(address, address.Device ?? Options.Interface);
+            var (placed, device) = Placement(address, Options);
+            _addresses.Remove(placed, device);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -358,7 +374,8 @@ public sealed class VrrpInstance : IVrrpRouterSink
             && current.CheckAddressList == next.CheckAddressList
             && current.AdvertOnLowerPriority == next.AdvertOnLowerPriority
             && current.AdvertBeforeYielding == next.AdvertBeforeYielding
-            && current.DownTimerAdverts == next.DownTimerAdverts;
+            && current.DownTimerAdverts == next.DownTimerAdverts
+            && Equals(current.VirtualMac, next.VirtualMac);
     }
 
     /// <summary>

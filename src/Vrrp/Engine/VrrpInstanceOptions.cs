@@ -71,6 +71,15 @@ public sealed record VrrpInstanceOptions
 
     public GarpOptions Garp { get; init; } = new();
 
+    /// <summary><c>use_vmac</c>: the instance's addresses live on a macvlan with the virtual router MAC; null = none.</summary>
+    public VirtualMacOptions? VirtualMac { get; init; }
+
+    /// <summary>The interface whose sockets carry the adverts: the VMAC unless <c>vmac_xmit_base</c> (or no VMAC).</summary>
+    public string AdvertInterface => VirtualMac is { TransmitOnBase: false } vmac ? vmac.InterfaceName : Interface;
+
+    /// <summary>Where addresses without a <c>dev</c> of their own go, and whose MAC announces them.</summary>
+    public string AddressInterface => VirtualMac?.InterfaceName ?? Interface;
+
     /// <summary>Address family of the advert addresses.</summary>
     public AddressFamily Family => VirtualAddresses.Count > 0 ? VirtualAddresses[0].Address.AddressFamily : AddressFamily.InterNetwork;
 

@@ -39,7 +39,9 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
     private Poller? _poller;
     private VrrpSocket? _socketV4;
     private VrrpSocket? _socketV6;
-    private AnnouncementSocket? _announcer;
+    private readonly Dictionary<string, AnnouncementSocket> _announcers = new(StringComparer.Ordinal);
+    private readonly IVirtualMacPort? _virtualMacs;
+    private readonly List<VirtualMacInterface> _createdVirtualMacs = [];
     private volatile bool _stopping;
     private readonly int? _realtimePriority;
 
@@ -49,9 +51,11 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
     /// <summary>Prepares the loop; nothing is opened until <see cref="Start"/>. <c>onThreadStart</c> runs first on the new
     /// thread (a test enters a network namespace there, so the sockets are created inside it). <c>realtimePriority</c>
     /// (1..99, keepalived's <c>vrrp_rt_priority</c>) runs the thread under SCHED_RR so a loaded machine cannot delay
-    /// adverts and master-down timers behind ordinary threads; null keeps the normal scheduler.</summary>
-    public VrrpInterfaceLoop(string interfaceName, IEnumerable<VrrpInstance> instances, TimeProvider? time = null, ILogger? logger = null, Action? onThreadStart = null, int? realtimePriority = null)
+    /// adverts and master-down timers behind ordinary threads; null keeps the normal scheduler. <c>virtualMacs</c>
+    /// creates the <c>use_vmac</c> interfaces of the instances before the sockets open and deletes them at stop.</summary>
+    public VrrpInterfaceLoop(string interfaceName, IEnumerable<VrrpInstance> instances, TimeProvider? time = null, ILogger? logger = null, Action? onThreadStart = null, int? realtimePriority = null, IVirtualMacPort? virtualMacs = null)
     {
+        _virtualMacs = virtualMacs;
         if (realtimePriority is < 1 or > 99)
         {
             throw new ArgumentOutOfRangeException(nameof(realtimePriority), "SCHED_RR priorities are 1..99");
@@ -156,9 +160,14 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
 
             _socketV4?.Dispose();
             _socketV6?.Dispose();
-            _announcer?.Dispose();
+            foreach (var announcer in _announcers.Values)
+            {
+                announcer.Dispose();
+            }
+
             _poller?.Dispose();
             _wakeup?.Dispose();
+            DeleteVirtualMacs();
             _stopped.TrySetResult();
         }
     }
@@ -185,30 +194,31 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         _wakeup = new Wakeup();
         var v4 = _instances.Where(i => !i.IsIPv6).ToList();
         var v6 = _instances.Where(i => i.IsIPv6).ToList();
-        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == InterfaceName)
-            ?? throw new InvalidOperationException($"interface {InterfaceName} not found");
-        var unicastAddresses = nic.GetIPProperties().UnicastAddresses.Select(u => u.Address).ToList();
+        // Source addresses come from each instance's own (base) interface: a VMAC holds no address of its own but the
+        // VIPs (IPv6: a copy of the base's link-local, added when it is created).
+        var linkLocal = v6.Count == 0 ? null
+            : v6.Select(i => i.Options.SourceAddress).FirstOrDefault(a => a is not null)
+                ?? AddressesOf(v6[0].Options.Interface).FirstOrDefault(a => a.IsIPv6LinkLocal)
+                ?? throw new InvalidOperationException($"{v6[0].Options.Interface} has no IPv6 link-local address");
+        CreateVirtualMacs(linkLocal);
         if (v4.Count > 0)
         {
             _socketV4 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetwork, Groups(v4));
-            var primary = unicastAddresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
             foreach (var instance in v4)
             {
+                var primary = AddressesOf(instance.Options.Interface).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
                 BindInstance(instance, _socketV4, instance.Options.SourceAddress ?? primary
-                    ?? throw new InvalidOperationException($"{instance.Name}: {InterfaceName} has no IPv4 address"));
+                    ?? throw new InvalidOperationException($"{instance.Name}: {instance.Options.Interface} has no IPv4 address"));
             }
         }
 
         if (v6.Count > 0)
         {
-            var linkLocal = v6.Select(i => i.Options.SourceAddress).FirstOrDefault(a => a is not null)
-                ?? unicastAddresses.FirstOrDefault(a => a.IsIPv6LinkLocal)
-                ?? throw new InvalidOperationException($"{InterfaceName} has no IPv6 link-local address");
             var hopLimit = v6.Where(i => i.Options.Unicast).Select(i => i.Options.UnicastTtl).DefaultIfEmpty(VrrpConstants.RequiredTtl).Min();
             _socketV6 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetworkV6, Groups(v6), linkLocal, hopLimit);
             foreach (var instance in v6)
             {
-                BindInstance(instance, _socketV6, instance.Options.SourceAddress ?? linkLocal);
+                BindInstance(instance, _socketV6, instance.Options.SourceAddress ?? linkLocal!);
             }
         }
 
@@ -226,14 +236,63 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             _poller.Add(_socketV6.Fd);
         }
 
-        try
+        foreach (var device in _instances.Select(i => i.Options.AddressInterface).Distinct(StringComparer.Ordinal))
         {
-            _announcer = AnnouncementSocket.Open(InterfaceName);
+            try
+            {
+                // On a VMAC the socket reads the virtual MAC from the interface: announcements carry it as sender.
+                _announcers[device] = AnnouncementSocket.Open(device);
+            }
+            catch (VrrpSocketException ex)
+            {
+                _logger.LogWarning("{Interface}: no gratuitous ARP / NA: {Error}", device, ex.Message);
+            }
         }
-        catch (VrrpSocketException ex)
+    }
+
+    private static IEnumerable<IPAddress> AddressesOf(string interfaceName)
+    {
+        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == interfaceName)
+            ?? throw new InvalidOperationException($"interface {interfaceName} not found");
+        return nic.GetIPProperties().UnicastAddresses.Select(u => u.Address);
+    }
+
+    /// <summary>The instances' <c>use_vmac</c> interfaces, before any socket opens on them.</summary>
+    private void CreateVirtualMacs(IPAddress? linkLocal)
+    {
+        foreach (var instance in _instances)
         {
-            _logger.LogWarning("{Interface}: no gratuitous ARP / NA: {Error}", InterfaceName, ex.Message);
+            if (instance.Options.VirtualMac is not { } options)
+            {
+                continue;
+            }
+
+            var port = _virtualMacs ?? throw new InvalidOperationException($"{instance.Name}: use_vmac needs a virtual MAC port");
+            var vmac = new VirtualMacInterface(options.InterfaceName, instance.Options.Interface, options.MacAddress, instance.Options.Family)
+            {
+                LinkLocal = instance.IsIPv6 ? instance.Options.SourceAddress ?? linkLocal : null,
+            };
+            port.Create(vmac);
+            _createdVirtualMacs.Add(vmac);
         }
+    }
+
+    /// <summary>At stop, after the instances released their addresses and the sockets closed (keepalived removes its VMACs too).</summary>
+    private void DeleteVirtualMacs()
+    {
+        foreach (var vmac in Enumerable.Reverse(_createdVirtualMacs))
+        {
+            try
+            {
+                _virtualMacs!.Delete(vmac);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "{Interface}: cannot delete the VMAC", vmac.Name);
+            }
+        }
+
+        _createdVirtualMacs.Clear();
     }
 
     /// <summary>Other routers' adverts are dropped by the kernel instead of waking this thread (<see cref="VridSocketFilter"/>).</summary>
@@ -528,7 +587,7 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
 
     private void Announce(VrrpInstance instance, int framesPerAddress, IReadOnlyList<byte[]> addresses)
     {
-        if (_announcer is null)
+        if (!_announcers.ContainsKey(instance.Options.AddressInterface))
         {
             return;
         }
@@ -561,13 +620,14 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
                 continue;
             }
 
+            var announcer = _announcers[next.Instance.Options.AddressInterface];
             if (next.Address.Length == 4)
             {
-                _announcer!.SendGratuitousArp(next.Address);
+                announcer.SendGratuitousArp(next.Address);
             }
             else
             {
-                _announcer!.SendNeighborAdvertisement(next.Address, next.Instance.Options.Garp.NeighborAdvertRouterFlag);
+                announcer.SendNeighborAdvertisement(next.Address, next.Instance.Options.Garp.NeighborAdvertRouterFlag);
             }
 
             _nextAnnouncementAt = now + (long)((UInt128)(ulong)next.Spacing.Ticks * (ulong)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
