@@ -182,6 +182,7 @@ internal static class ReloadPlanner
         Compare(changes, "preempt_delay", was.PreemptDelay.TotalSeconds, now.PreemptDelay.TotalSeconds);
         Compare(changes, "unicast_peer", string.Join(' ', was.UnicastPeers), string.Join(' ', now.UnicastPeers));
         Compare(changes, "mcast_src_ip", was.SourceAddress?.ToString() ?? "-", now.SourceAddress?.ToString() ?? "-");
+        Compare(changes, "use_vmac", VirtualMac(was), VirtualMac(now));
         Compare(changes, "authentication", was.AuthType + (was.AuthPassword is null ? "" : " (password)"), now.AuthType + (now.AuthPassword is null ? "" : " (password)"));
         if (was.AuthPassword is not null && now.AuthPassword is not null && was.AuthPassword != now.AuthPassword)
         {
@@ -204,6 +205,10 @@ internal static class ReloadPlanner
             [.. before.Except(after, StringComparer.Ordinal)],
             changes);
     }
+
+    private static string VirtualMac(Kad.Vrrp.Engine.VrrpInstanceOptions options) => options.VirtualMac is { } vmac
+        ? $"{vmac.InterfaceName} {string.Join(':', vmac.MacAddress.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))}{(vmac.TransmitOnBase ? " vmac_xmit_base" : "")}"
+        : "-";
 
     private static void Compare<T>(List<string> changes, string name, T was, T now)
     {

@@ -182,6 +182,17 @@ public sealed class ReloadPlannerTests
     }
 
     [Test]
+    public void Vrrp_UseVmacAdded_RestartNamesTheVmac()
+    {
+        var current = Config(Instance("VI_1", 51, 100, "10.0.0.100/24"));
+        var next = Config(Instance("VI_1", 51, 100, "10.0.0.100/24").Replace("priority 100", "priority 100\n    use_vmac", StringComparison.Ordinal));
+
+        var changes = ReloadPlanner.Vrrp(current, next).Select(c => c.ToString()).ToList();
+
+        Assert.That(changes, Is.EqualTo(new[] { "restart instance VI_1 (eth0 vrid 51): use_vmac - -> vrrp.51 00:00:5e:00:01:33" }));
+    }
+
+    [Test]
     public void Vrrp_SameConfig_NoChanges()
     {
         var config = Config(Instance("VI_1", 51, 100, "10.0.0.100/24"));
