@@ -197,6 +197,38 @@ public sealed class HealthMonitorCallbackPathTests
     }
 
     [Test]
+    public async Task Run_ThousandSpreadCheckers_OneFailureReportedAtItsOwnCheckDelayLoopAfterThePrevious()
+    {
+        var options = Enumerable.Range(0, 1000).Select(_ => Tcp(delayLoop: 1, retry: 0, warmup: 1)).ToList();
+        var servers = options.Select((o, i) => new RealServerChecks(new RealServerKey("vs", IPAddress.Parse("192.0.2.1"), 1000 + i), 1, [o])).ToArray();
+        await using var monitor = CreateMonitor(servers);
+        WithoutContext(monitor.Start);
+        Advance(2.5);
+        Drain(monitor);
+
+        // The spreading of the other 999 must neither delay this server's check nor hold back its report.
+        var failing = _probes[options[500]];
+        failing.Answer = _ => ScriptedCallbackProbe.Refused;
+        var checksBefore = failing.AttemptTimes.Count;
+        var events = new List<HealthEvent>();
+        for (var step = 0; step < 150 && events.Count == 0; step++)
+        {
+            Advance(0.01);
+            events.AddRange(Drain(monitor));
+        }
+
+        var down = events.Single();
+        var failedCheck = failing.AttemptTimes[checksBefore];
+        Assert.Multiple(() =>
+        {
+            Assert.That((down.Server, down.Current), Is.EqualTo((servers[500].Server, Health.Down)));
+            Assert.That(failing.AttemptTimes, Has.Count.EqualTo(checksBefore + 1));
+            Assert.That(down.At, Is.EqualTo(failedCheck), "published at the failed check's own time");
+            Assert.That((failedCheck - failing.AttemptTimes[checksBefore - 1]).TotalSeconds, Is.InRange(1 - CheckScheduler.CoalesceWindow.TotalSeconds, 1.0), "delay_loop after the previous check, never later");
+        });
+    }
+
+    [Test]
     public async Task SetSuspended_NoAttemptsWhileSuspended()
     {
         var tcp = Tcp(delayLoop: 5, retry: 0);
