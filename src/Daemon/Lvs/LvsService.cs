@@ -36,7 +36,8 @@ public sealed record LvsServiceOptions
 /// <item><see cref="GetStatus"/>: a snapshot for the status socket. Thread-safe.</item>
 /// </list>
 /// Reconcile passes are serialised. A health transition's pass plans only its virtual server against the table the
-/// last pass left and reads nothing unless drains need connection counts (<see cref="HealthPassAsync"/>); the passes every
+/// last pass left and reads nothing unless drains need connection counts, on the checker's own thread when no other
+/// pass runs (<see cref="OnTransitionRecorded"/>, else <see cref="HealthPassAsync"/>); the passes every
 /// <see cref="LvsServiceOptions.ResyncInterval"/> and while drains are pending dump the table once (what a pass
 /// applied is known without a second dump). Kernel refusals are logged against the operation they concern and
 /// retried on the next pass.
@@ -140,6 +141,7 @@ public sealed partial class LvsService : IAsyncDisposable
             _gate.Release();
         }
 
+        _health.TransitionRecorded = OnTransitionRecorded;
         _health.Start();
         _resyncTimer = _time.CreateTimer(_ => Wake(), null, _options.ResyncInterval, _options.ResyncInterval);
         _loops = Task.WhenAll(Task.Run(WatchHealthAsync, CancellationToken.None), Task.Run(ReconcileLoopAsync, CancellationToken.None));
@@ -515,7 +517,7 @@ public sealed partial class LvsService : IAsyncDisposable
         try
         {
             var events = health.Events;
-            HashSet<string> scope = new(StringComparer.Ordinal);
+            var changes = new List<HealthEvent>();
             while (await events.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
             {
                 // Every transition already queued joins this pass: a burst costs one pass per burst, not per event.
@@ -528,14 +530,14 @@ public sealed partial class LvsService : IAsyncDisposable
 
                     if (Matters(change))
                     {
-                        scope.Add(change.Server.VirtualServer);
+                        changes.Add(change);
                     }
                 }
 
-                if (scope.Count > 0)
+                if (changes.Count > 0)
                 {
-                    await HealthPassAsync(scope, _stopping.Token).ConfigureAwait(false);
-                    scope = new(StringComparer.Ordinal);
+                    await HealthPassAsync(changes, _stopping.Token).ConfigureAwait(false);
+                    changes.Clear();
                 }
             }
         }
@@ -546,18 +548,54 @@ public sealed partial class LvsService : IAsyncDisposable
     }
 
     /// <summary>
-    /// A health transition's pass, run right here rather than handed to <see cref="ReconcileLoopAsync"/> (one thread
-    /// hop less between a failed check and its removal): only the virtual servers of <paramref name="scope"/> are
-    /// planned, against the table the last pass left, and nothing is read from the kernel first — as keepalived
-    /// removes a failed server with one IPVS command — unless a drain needs live connection counts. A refused operation means the kernel differed (a hand edit):
-    /// the pass then wakes a full one, which reads it; other drift waits for the resync, as before.
+    /// On the checker's thread, as the transition is recorded: its pass at once when no other pass holds the gate,
+    /// as keepalived's checker sends its IPVS command from its own event loop — no thread is woken between a failed
+    /// check and its removal (on a small or busy machine, waking another CPU for it cost tens of ms). The pass is a
+    /// health pass (<see cref="HealthPassAsync"/>): one virtual server planned from the table the last pass left,
+    /// usually one netlink request. A busy gate leaves the event to <see cref="WatchHealthAsync"/>, which reads it
+    /// from the channel anyway and finds it already applied when this pass ran.
     /// </summary>
-    private async Task HealthPassAsync(IReadOnlySet<string> scope, CancellationToken cancellationToken)
+    private void OnTransitionRecorded(HealthEvent change)
+    {
+        if (_stopping.IsCancellationRequested || !Matters(change) || !_gate.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            Pass(_health, new HashSet<string>(StringComparer.Ordinal) { change.Server.VirtualServer }, CancellationToken.None, fromKnown: true);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReconcileFailed(_logger, ex);
+            Wake();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The health pass of transitions read from the channel (those <see cref="OnTransitionRecorded"/> could not
+    /// apply), run right here rather than handed to <see cref="ReconcileLoopAsync"/>: only the virtual servers of <paramref name="changes"/> are
+    /// planned, against the table the last pass left, and nothing is read from the kernel first — as keepalived
+    /// removes a failed server with one IPVS command — unless a drain needs live connection counts. A refused
+    /// operation means the kernel differed (a hand edit): the pass then wakes a full one, which reads it; other drift
+    /// waits for the resync, as before.
+    /// </summary>
+    private async Task HealthPassAsync(List<HealthEvent> changes, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Pass(_health, scope, cancellationToken, fromKnown: true);
+            // Asked again under the gate: the pass run on the checker's thread usually applied them already.
+            var scope = changes.Where(Matters).Select(c => c.Server.VirtualServer).ToHashSet(StringComparer.Ordinal);
+            if (scope.Count > 0)
+            {
+                Pass(_health, scope, cancellationToken, fromKnown: true);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

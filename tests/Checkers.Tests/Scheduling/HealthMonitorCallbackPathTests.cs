@@ -229,6 +229,44 @@ public sealed class HealthMonitorCallbackPathTests
     }
 
     [Test]
+    public async Task TransitionRecorded_FailedCheck_HandedOverOnTheRecordingThreadOnceOnTheChannel()
+    {
+        var tcp = Tcp(delayLoop: 1, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        var handed = new List<(HealthEvent Event, bool Queued, int Thread)>();
+        monitor.TransitionRecorded = e => handed.Add((e, monitor.Events.TryPeek(out var head) && ReferenceEquals(head, e), Environment.CurrentManagedThreadId));
+        WithoutContext(monitor.Start);
+        Drain(monitor);
+
+        _probes[tcp].Answer = _ => ScriptedCallbackProbe.Refused;
+        Advance(1);
+
+        var queued = Drain(monitor);
+        Assert.Multiple(() =>
+        {
+            Assert.That(handed.Select(h => h.Event.Current).ToList(), Is.EqualTo(new[] { Health.Up, Health.Down }));
+            Assert.That(handed[^1].Event, Is.SameAs(queued.Single()), "the very event the channel carries");
+            Assert.That(handed[^1].Queued, Is.True, "already on the channel when handed over");
+            Assert.That(handed[^1].Thread, Is.EqualTo(Environment.CurrentManagedThreadId), "the fake clock's timer runs the check on this thread");
+        });
+    }
+
+    [Test]
+    public async Task TransitionRecorded_ConsumerThrows_ChecksGoOn()
+    {
+        var tcp = Tcp(delayLoop: 1, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        monitor.TransitionRecorded = _ => throw new InvalidOperationException("consumer fault");
+        WithoutContext(monitor.Start);
+        _probes[tcp].Answer = _ => ScriptedCallbackProbe.Refused;
+
+        Advance(3);
+
+        Assert.That(Drain(monitor).Select(e => e.Current), Is.EqualTo(new[] { Health.Up, Health.Down }));
+        Assert.That(AttemptSeconds(tcp), Is.EqualTo(new[] { 0.0, 1, 2, 3 }).Within(0.001));
+    }
+
+    [Test]
     public async Task SetSuspended_NoAttemptsWhileSuspended()
     {
         var tcp = Tcp(delayLoop: 5, retry: 0);

@@ -103,6 +103,25 @@ public sealed class LvsServiceTests
     }
 
     [Test]
+    public async Task HealthEvent_RecordedOnTheCheckersThread_DestinationRemovedBeforeTheRecorderReturns()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth { RecordsInline = true };
+        await using var service = Service(table, health, new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+        var reads = table.Reads;
+
+        health.Set(Rs2.HealthKey, Health.Down);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key), Is.False, "no other thread involved");
+            Assert.That(table.Applied.Last(), Is.EqualTo(new IpvsOperation.DeleteDestination(Web.Key, Rs2.Key.Address, Rs2.Key.Port)));
+            Assert.That(table.Reads, Is.EqualTo(reads));
+        });
+    }
+
+    [Test]
     public async Task HealthEvent_KernelChangedByHand_RefusedOperationWakesAFullPassThatRepairs()
     {
         var table = new InMemoryIpvsTable();
@@ -401,8 +420,18 @@ public sealed class LvsServiceTests
                 _health[server] = health;
             }
 
-            _events.Writer.TryWrite(new HealthEvent(server, "TCP_CHECK#0", previous, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch));
+            var change = new HealthEvent(server, "TCP_CHECK#0", previous, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch);
+            _events.Writer.TryWrite(change);
+            if (RecordsInline)
+            {
+                TransitionRecorded?.Invoke(change);
+            }
         }
+
+        /// <summary>Whether <see cref="Set"/> also hands the transition to <see cref="TransitionRecorded"/>, as the checkers' thread does.</summary>
+        public bool RecordsInline { get; set; }
+
+        public Action<HealthEvent>? TransitionRecorded { get; set; }
 
         public void Start() => OnStart?.Invoke();
 
