@@ -66,11 +66,13 @@ public sealed class HealthMonitor : IAsyncDisposable
     public ChannelReader<HealthEvent> Events => _events.Reader;
 
     /// <summary>
-    /// Called with each transition on the thread that recorded it (for TCP_CHECK the check loop's), once it is on
-    /// <see cref="Events"/> and before it is logged: for a consumer that acts at once, as keepalived's checker
-    /// changes IPVS in its own event loop, with no hand-off to another thread. It runs in the checks' time, so it
-    /// must be short and must not block; a consumer that cannot act at once leaves it to its reader of
-    /// <see cref="Events"/>. Exceptions are logged and dropped. Set before <see cref="Start"/>.
+    /// Called with each transition on the thread that recorded it (for TCP_CHECK the check loop's), under the
+    /// server's lock (re-entrant: the consumer may ask for this server's state), right before the transition is
+    /// written to <see cref="Events"/> and logged: for a consumer that acts at once, as keepalived's checker changes
+    /// IPVS in its own event loop, with no hand-off to another thread — and before a reader of <see cref="Events"/>
+    /// is woken, so that the two do not race for the same work. It runs in the checks' time, so it must be short and
+    /// must never wait for anything another checker's thread may hold; a consumer that cannot act at once leaves it
+    /// to its reader of <see cref="Events"/>. Exceptions are logged and dropped. Set before <see cref="Start"/>.
     /// </summary>
     public Action<HealthEvent>? TransitionRecorded { get; set; }
 
@@ -419,16 +421,6 @@ public sealed class HealthMonitor : IAsyncDisposable
 
         if (published is not null)
         {
-            // Outside the server's lock: the consumer may ask for this server's state.
-            try
-            {
-                TransitionRecorded?.Invoke(published);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogError(ex, "{Server}: the transition's consumer failed", published.Server);
-            }
-
             _logger.LogInformation(
                 "{Server} {Checker} {Previous} -> {Current} ({Reason}; {Target}, {Attempts} attempt(s)); server {ServerHealth}, weight {Weight}",
                 published.Server,
@@ -486,6 +478,15 @@ public sealed class HealthMonitor : IAsyncDisposable
             result.Reason,
             outcome.Latency,
             _timeProvider.GetUtcNow());
+        try
+        {
+            TransitionRecorded?.Invoke(healthEvent);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "{Server}: the transition's consumer failed", server.Key);
+        }
+
         _events.Writer.TryWrite(healthEvent);
         published = healthEvent;
         return current;

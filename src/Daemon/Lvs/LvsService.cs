@@ -552,8 +552,10 @@ public sealed partial class LvsService : IAsyncDisposable
     /// as keepalived's checker sends its IPVS command from its own event loop — no thread is woken between a failed
     /// check and its removal (on a small or busy machine, waking another CPU for it cost tens of ms). The pass is a
     /// health pass (<see cref="HealthPassAsync"/>): one virtual server planned from the table the last pass left,
-    /// usually one netlink request. A busy gate leaves the event to <see cref="WatchHealthAsync"/>, which reads it
-    /// from the channel anyway and finds it already applied when this pass ran.
+    /// usually one netlink request. It runs before the event is written to the channel, so the channel's reader
+    /// (<see cref="WatchHealthAsync"/>) finds it applied instead of racing for the gate; a busy gate leaves the event
+    /// to that reader. Never waits: another checker's thread may hold a server's lock this pass asks for, but never
+    /// waits for this gate.
     /// </summary>
     private void OnTransitionRecorded(HealthEvent change)
     {

@@ -229,12 +229,12 @@ public sealed class HealthMonitorCallbackPathTests
     }
 
     [Test]
-    public async Task TransitionRecorded_FailedCheck_HandedOverOnTheRecordingThreadOnceOnTheChannel()
+    public async Task TransitionRecorded_FailedCheck_HandedOverOnTheRecordingThreadBeforeTheChannel()
     {
         var tcp = Tcp(delayLoop: 1, retry: 0);
         await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
-        var handed = new List<(HealthEvent Event, bool Queued, int Thread)>();
-        monitor.TransitionRecorded = e => handed.Add((e, monitor.Events.TryPeek(out var head) && ReferenceEquals(head, e), Environment.CurrentManagedThreadId));
+        var handed = new List<(HealthEvent Event, bool Queued, Health State, int Thread)>();
+        monitor.TransitionRecorded = e => handed.Add((e, monitor.Events.TryPeek(out _), monitor.GetServer(Server).Health, Environment.CurrentManagedThreadId));
         WithoutContext(monitor.Start);
         Drain(monitor);
 
@@ -246,7 +246,8 @@ public sealed class HealthMonitorCallbackPathTests
         {
             Assert.That(handed.Select(h => h.Event.Current).ToList(), Is.EqualTo(new[] { Health.Up, Health.Down }));
             Assert.That(handed[^1].Event, Is.SameAs(queued.Single()), "the very event the channel carries");
-            Assert.That(handed[^1].Queued, Is.True, "already on the channel when handed over");
+            Assert.That(handed[^1].Queued, Is.False, "handed over before a reader of the channel can see it");
+            Assert.That(handed[^1].State, Is.EqualTo(Health.Down), "the server's state asked from the consumer is the new one");
             Assert.That(handed[^1].Thread, Is.EqualTo(Environment.CurrentManagedThreadId), "the fake clock's timer runs the check on this thread");
         });
     }
