@@ -2,8 +2,15 @@
 # Runs inside the kernel lab (bench/checkers/run): kad and keepalived's checker process, one after the other, in the
 # same boot, with the same configuration and the same live listeners. Prints BENCH lines; detail as "# ..." lines.
 #
-#   rs_down_reaction   a real server's listener is killed; time until its destination leaves IPVS (ms, median of
-#                      ROUNDS). TCP_CHECK, delay_loop 1, connect_timeout 1, retry 0. Polled with ipvsadm every ~50 ms.
+#   rs_down_reaction   a real server's listener is closed right after it accepted a check (aligned to the check
+#                      cycle, the same way for every daemon); time until its destination leaves IPVS (ms, median of
+#                      ROUNDS). TCP_CHECK, delay_loop 1, connect_timeout 1, retry 0, so the next check is the first
+#                      to fail and the figure is one check period (delay_loop after the accepted check ended) plus
+#                      the daemon's own reaction to that failed check. The real server and the stopwatch are one
+#                      native program (bench/checkers/host/reaction.c): it closes its listener, sees the failing
+#                      check's SYN on lo, and polls IPVS through generic netlink every 1 ms, all on one monotonic
+#                      clock. Detail lines: the check period and "failed check -> destination gone" medians, and
+#                      PHASED rounds closing the listener 100-900 ms after a check (the same offsets for both).
 #                      Rounds start once the daemon is quiet after its start (see react()).
 #   checker_cpu_1000   1,000 real servers with TCP_CHECK, delay_loop 1, against a live listener: CPU seconds used by
 #                      the daemon (kad: the whole process; keepalived: its checker child) over WINDOW seconds after a
@@ -11,9 +18,10 @@
 #   checker_cpu_per_check  that CPU divided by the checks the listener accepted in the window (us per check).
 #   checker_rss_1000   resident set size at the end of the window (MiB).
 set -u
-rounds=${1:-7}
+rounds=${1:-11}
 window=${2:-30}
 warmup=${3:-15}
+phased=${4:-6}
 driver=/lab/files/Lvs.LabDriver
 hz=100 # USER_HZ: /proc/PID/stat times are in 1/100 s on x86 Linux
 
@@ -30,6 +38,8 @@ thread_ticks() {
     echo "${t##*/} $((${12} + ${13})) $name"
   done
 }
+# field KIND NAME: NAME's values of the reaction rounds of KIND (aligned or phased) in /tmp/rounds, one a line.
+field() { awk -v k="$1" -v f="$2" '$1 == "ROUND" && $2 == k { for (i = 4; i <= NF; i++) if (index($i, f "=") == 1) print substr($i, length(f) + 2) }' /tmp/rounds; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.3f\n", a / b }'; }
 
 ip netns add bench && ip -n bench link set lo up
@@ -99,27 +109,19 @@ react() { # daemon -> median ms
     [ $((q1 - q0)) -le 10 ] || [ $(( $(now_cs) - settle )) -ge 18000 ] && break
   done
   echo "# $1 quiet $(( ($(now_cs) - settle) / 100 )) s after its first destination (last 2 s: $(( (q1 - q0) * 10 )) ms of CPU)" >&2
-  samples=
-  r=0
   c0=$(cpu_ticks "$pid"); w0=$(now_cs)
-  while [ "$r" -lt "$rounds" ]; do
-    ip netns exec bench httpd -f -p 10.31.0.2:8081 -h /tmp/www > /dev/null 2>&1 &
-    hpid=$!
-    i=0; while ! has_dest 10.29.0.2:8081 10.31.0.2:8081 && [ "$i" -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-    # A pause that is not a multiple of delay_loop, so the kill lands at a different point of the check cycle.
-    sleep "1.$((r * 13 % 10))"
-    echo "# $1 round $r: listener killed at $(date +%T.%N | cut -c1-12)" >&2
-    t0=$(now_cs); kill "$hpid"
-    i=0; while has_dest 10.29.0.2:8081 10.31.0.2:8081 && [ "$i" -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
-    t1=$(now_cs)
-    samples="$samples $(( (t1 - t0) * 10 ))"
-    r=$((r + 1))
+  ip netns exec bench /lab/files/reaction 10.29.0.2 8081 10.31.0.2 8081 "$rounds" "$phased" > /tmp/rounds 2>&1
+  sed "s/^/# $1 /" /tmp/rounds >&2
+  echo "# $1 daemon cpu during the rounds $(( ($(cpu_ticks "$pid") - c0) * 1000 / hz )) ms over $(( ($(now_cs) - w0) * 10 )) ms" >&2
+  for kind in aligned phased; do
+    for field in interval_ms after_check_ms reaction_ms; do
+      echo "# $1 $kind $field median $(field "$kind" "$field" | median) of $(field "$kind" "$field" | wc -l)" >&2
+    done
   done
-  echo "# $1 rs_down_reaction samples (ms):$samples; daemon cpu during the rounds $(( ($(cpu_ticks "$pid") - c0) * 1000 / hz )) ms over $(( ($(now_cs) - w0) * 10 )) ms" >&2
   # kad's own account of each reaction (check result -> IPVS operation), with its timestamps.
   [ "$1" = kad ] && grep -E "Up -> Down|DEL_DEST" /tmp/kad.log | sed 's/^/# kad log: /' | cut -c1-160 >&2
   stop_daemon
-  echo "$samples" | median
+  field aligned reaction_ms | median
 }
 # The other real server needs a live listener too (it stays up throughout).
 ip netns exec bench httpd -f -p 10.31.0.1:8081 -h /tmp/www > /dev/null 2>&1 &

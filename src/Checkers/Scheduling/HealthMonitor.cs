@@ -65,6 +65,17 @@ public sealed class HealthMonitor : IAsyncDisposable
     /// <summary>Transitions only: a checker's health changing, or a server's dynamic weight changing.</summary>
     public ChannelReader<HealthEvent> Events => _events.Reader;
 
+    /// <summary>
+    /// Called with each transition on the thread that recorded it (for TCP_CHECK the check loop's), under the
+    /// server's lock (re-entrant: the consumer may ask for this server's state), right before the transition is
+    /// written to <see cref="Events"/> and logged: for a consumer that acts at once, as keepalived's checker changes
+    /// IPVS in its own event loop, with no hand-off to another thread — and before a reader of <see cref="Events"/>
+    /// is woken, so that the two do not race for the same work. It runs in the checks' time, so it must be short and
+    /// must never wait for anything another checker's thread may hold; a consumer that cannot act at once leaves it
+    /// to its reader of <see cref="Events"/>. Exceptions are logged and dropped. Set before <see cref="Start"/>.
+    /// </summary>
+    public Action<HealthEvent>? TransitionRecorded { get; set; }
+
     /// <summary>The real servers watched.</summary>
     public IReadOnlyCollection<RealServerKey> Servers => _servers.Keys;
 
@@ -384,6 +395,8 @@ public sealed class HealthMonitor : IAsyncDisposable
     private Health Record(CheckerLoop loop, CheckOutcome outcome)
     {
         var result = outcome.Result;
+        HealthEvent? published;
+        Health health;
         while (true)
         {
             var server = loop.Entry!;
@@ -401,13 +414,32 @@ public sealed class HealthMonitor : IAsyncDisposable
                     return server.State.CheckerHealth(checker);
                 }
 
-                return Publish(server, loop, checker, outcome, result);
+                health = Publish(server, loop, checker, outcome, result, out published);
+                break;
             }
         }
+
+        if (published is not null)
+        {
+            _logger.LogInformation(
+                "{Server} {Checker} {Previous} -> {Current} ({Reason}; {Target}, {Attempts} attempt(s)); server {ServerHealth}, weight {Weight}",
+                published.Server,
+                published.Checker,
+                published.Previous,
+                published.Current,
+                result.Reason,
+                loop.Runner.Probe.Target,
+                outcome.Attempts,
+                published.ServerHealth,
+                published.ServerWeight);
+        }
+
+        return health;
     }
 
-    private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result)
+    private Health Publish(ServerEntry server, CheckerLoop loop, int checker, CheckOutcome outcome, ProbeResult result, out HealthEvent? published)
     {
+        published = null;
         // For status: kept by reference under the server's lock, so recording it allocates nothing; the time is the
         // loop's (no clock read per check).
         loop.LastResult = result;
@@ -446,18 +478,17 @@ public sealed class HealthMonitor : IAsyncDisposable
             result.Reason,
             outcome.Latency,
             _timeProvider.GetUtcNow());
+        try
+        {
+            TransitionRecorded?.Invoke(healthEvent);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "{Server}: the transition's consumer failed", server.Key);
+        }
+
         _events.Writer.TryWrite(healthEvent);
-        _logger.LogInformation(
-            "{Server} {Checker} {Previous} -> {Current} ({Reason}; {Target}, {Attempts} attempt(s)); server {ServerHealth}, weight {Weight}",
-            server.Key,
-            name,
-            previous,
-            current,
-            result.Reason,
-            loop.Runner.Probe.Target,
-            outcome.Attempts,
-            healthEvent.ServerHealth,
-            healthEvent.ServerWeight);
+        published = healthEvent;
         return current;
     }
 

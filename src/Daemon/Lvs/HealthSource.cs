@@ -13,6 +13,17 @@ public interface IHealthSource : IAsyncDisposable
     /// <summary>Transitions; the reconciler re-plans on each.</summary>
     System.Threading.Channels.ChannelReader<HealthEvent> Events { get; }
 
+    /// <summary>
+    /// Where each transition is also handed over on the thread that recorded it, before <see cref="Events"/> is read
+    /// (<see cref="HealthMonitor.TransitionRecorded"/>); set before <see cref="Start"/>. Sources without such a
+    /// thread ignore it: their events arrive through <see cref="Events"/> alone.
+    /// </summary>
+    Action<HealthEvent>? TransitionRecorded
+    {
+        get => null;
+        set { }
+    }
+
     void Start();
 
     /// <summary>Health and weight of a watched server; null when it has no checkers.</summary>
@@ -33,6 +44,12 @@ public sealed class MonitorHealthSource(IReadOnlyList<RealServerChecks> servers,
     private readonly HealthMonitor _monitor = new(servers, timeProvider, loggerFactory.CreateLogger<HealthMonitor>());
 
     public System.Threading.Channels.ChannelReader<HealthEvent> Events => _monitor.Events;
+
+    public Action<HealthEvent>? TransitionRecorded
+    {
+        get => _monitor.TransitionRecorded;
+        set => _monitor.TransitionRecorded = value;
+    }
 
     public void Start() => _monitor.Start();
 

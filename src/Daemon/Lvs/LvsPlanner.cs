@@ -38,6 +38,21 @@ public sealed class LvsPlanner
 
     public LvsModel Model => _model;
 
+    /// <summary>
+    /// The services of <paramref name="scope"/> whose plan depends on the kernel's live connection counts: those of
+    /// virtual servers with a drain timeout (theirs or a real server's), or every one of them while a drain or a
+    /// retired destination is pending. A pass planned from a remembered table must read these first.
+    /// </summary>
+    public HashSet<IpvsServiceKey> ServicesNeedingCounts(IReadOnlySet<string> scope)
+    {
+        var pending = _draining.Count > 0 || _retiredDestinations.Count > 0;
+        return _model.VirtualServers
+            .Where(v => scope.Contains(v.Name) && (pending || v.DrainTimeout is not null || v.RealServers.Any(r => r.DrainTimeout is not null)))
+            .SelectMany(v => v.Services)
+            .Select(s => s.Key)
+            .ToHashSet();
+    }
+
     /// <summary>Whether a virtual server currently has quorum (null before its first pass).</summary>
     public bool? HasQuorum(string virtualServer) => _quorumUp.TryGetValue(virtualServer, out var up) ? up : null;
 

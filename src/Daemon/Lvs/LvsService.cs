@@ -35,9 +35,11 @@ public sealed record LvsServiceOptions
 /// addresses are not held pause their checkers. Until the first call nothing is suspended.</item>
 /// <item><see cref="GetStatus"/>: a snapshot for the status socket. Thread-safe.</item>
 /// </list>
-/// Reconcile passes are serialised; they run on each health transition, every
-/// <see cref="LvsServiceOptions.ResyncInterval"/>, and while drains are pending; each dumps the table once (what it
-/// then applied is known without a second dump). Kernel refusals are logged against the operation they concern and
+/// Reconcile passes are serialised. A health transition's pass plans only its virtual server against the table the
+/// last pass left and reads nothing unless drains need connection counts, on the checker's own thread when no other
+/// pass runs (<see cref="OnTransitionRecorded"/>, else <see cref="HealthPassAsync"/>); the passes every
+/// <see cref="LvsServiceOptions.ResyncInterval"/> and while drains are pending dump the table once (what a pass
+/// applied is known without a second dump). Kernel refusals are logged against the operation they concern and
 /// retried on the next pass.
 /// </summary>
 public sealed partial class LvsService : IAsyncDisposable
@@ -139,6 +141,7 @@ public sealed partial class LvsService : IAsyncDisposable
             _gate.Release();
         }
 
+        _health.TransitionRecorded = OnTransitionRecorded;
         _health.Start();
         _resyncTimer = _time.CreateTimer(_ => Wake(), null, _options.ResyncInterval, _options.ResyncInterval);
         _loops = Task.WhenAll(Task.Run(WatchHealthAsync, CancellationToken.None), Task.Run(ReconcileLoopAsync, CancellationToken.None));
@@ -153,7 +156,7 @@ public sealed partial class LvsService : IAsyncDisposable
     /// covers just the virtual servers the switch changed (<see cref="LvsPlanner.SetModel"/>): their services are
     /// re-read from the kernel one by one and merged into the table the last pass left, then planned and diffed, so
     /// the work is in proportion to the change. Drift elsewhere (a hand edit with ipvsadm) is left to the next full
-    /// pass (<see cref="LvsServiceOptions.ResyncInterval"/>, or any health event). When most services changed, one
+    /// pass (<see cref="LvsServiceOptions.ResyncInterval"/>). When most services changed, one
     /// dump is cheaper than reading them one by one, and the pass is a full one. Returns where the time went.
     /// </summary>
     public async Task<LvsPassTimings> ReloadAsync(LvsModel model, CancellationToken cancellationToken)
@@ -260,12 +263,14 @@ public sealed partial class LvsService : IAsyncDisposable
     /// <summary>
     /// One pass under the gate: read the kernel (all of it, or only the services of <paramref name="only"/> and the
     /// retired ones, merged into what the last pass left), plan, diff, apply. What the kernel then holds is known
-    /// from the read and the operations it accepted, without a second dump.
+    /// from the read and the operations it accepted, without a second dump. With fromKnown (a health transition's
+    /// pass) <paramref name="only"/> is planned against what the last pass left, reading only the services whose
+    /// drains need live connection counts (usually none).
     /// </summary>
-    private LvsPassTimings Pass(IHealthSource? health, IReadOnlySet<string>? only, CancellationToken cancellationToken)
+    private LvsPassTimings Pass(IHealthSource? health, IReadOnlySet<string>? only, CancellationToken cancellationToken, bool fromKnown = false)
     {
         var reading = System.Diagnostics.Stopwatch.GetTimestamp();
-        var services = only is null ? null : _planner.PartialScope(only, _known.Services.Count);
+        var services = only is null ? null : fromKnown ? _planner.ServicesNeedingCounts(only) : _planner.PartialScope(only, _known.Services.Count);
         var partial = services is not null;
         ActualTable actual;
         if (services is not null)
@@ -311,6 +316,12 @@ public sealed partial class LvsService : IAsyncDisposable
 
         Interlocked.Increment(ref _passes);
         ScheduleDrain(plan.NextDrainDeadline, now, replace: !partial);
+        if (fromKnown && failures.Count > 0)
+        {
+            // The kernel was not as the last pass left it (a hand edit): a full pass reads it and repairs.
+            Wake();
+        }
+
         return new LvsPassTimings(services?.Count ?? -1, TimeSpan.Zero, TimeSpan.Zero, read, planned, applied, operations.Count);
     }
 
@@ -377,6 +388,9 @@ public sealed partial class LvsService : IAsyncDisposable
             return [];
         }
 
+        // Logged once applied: formatting a line (and waiting for the sink, which the checkers' lines share) before the
+        // netlink request would delay a failed server's removal.
+        var failures = _table.Apply(operations);
         if (operations.Count <= LoggedOneByOne)
         {
             foreach (var operation in operations)
@@ -397,7 +411,6 @@ public sealed partial class LvsService : IAsyncDisposable
             }
         }
 
-        var failures = _table.Apply(operations);
         foreach (var failure in failures)
         {
             LogOperationFailed(_logger, failure.Operation.Name, failure.Operation.ToString(), failure.Error);
@@ -503,22 +516,98 @@ public sealed partial class LvsService : IAsyncDisposable
         var health = _health!;
         try
         {
-            await foreach (var change in health.Events.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            var events = health.Events;
+            var changes = new List<HealthEvent>();
+            while (await events.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
             {
-                if (_logger.IsEnabled(LogLevel.Debug))
+                // Every transition already queued joins this pass: a burst costs one pass per burst, not per event.
+                while (events.TryRead(out var change))
                 {
-                    LogHealth(_logger, change.Server.ToString(), change.ServerHealth, change.ServerWeight);
+                    if (_logger.IsEnabled(LogLevel.Debug))
+                    {
+                        LogHealth(_logger, change.Server.ToString(), change.ServerHealth, change.ServerWeight);
+                    }
+
+                    if (Matters(change))
+                    {
+                        changes.Add(change);
+                    }
                 }
 
-                if (Matters(change))
+                if (changes.Count > 0)
                 {
-                    Wake();
+                    await HealthPassAsync(changes, _stopping.Token).ConfigureAwait(false);
+                    changes.Clear();
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// On the checker's thread, as the transition is recorded: its pass at once when no other pass holds the gate,
+    /// as keepalived's checker sends its IPVS command from its own event loop — no thread is woken between a failed
+    /// check and its removal (on a small or busy machine, waking another CPU for it cost tens of ms). The pass is a
+    /// health pass (<see cref="HealthPassAsync"/>): one virtual server planned from the table the last pass left,
+    /// usually one netlink request. It runs before the event is written to the channel, so the channel's reader
+    /// (<see cref="WatchHealthAsync"/>) finds it applied instead of racing for the gate; a busy gate leaves the event
+    /// to that reader. Never waits: another checker's thread may hold a server's lock this pass asks for, but never
+    /// waits for this gate.
+    /// </summary>
+    private void OnTransitionRecorded(HealthEvent change)
+    {
+        if (_stopping.IsCancellationRequested || !Matters(change) || !_gate.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            Pass(_health, new HashSet<string>(StringComparer.Ordinal) { change.Server.VirtualServer }, CancellationToken.None, fromKnown: true);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReconcileFailed(_logger, ex);
+            Wake();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The health pass of transitions read from the channel (those <see cref="OnTransitionRecorded"/> could not
+    /// apply), run right here rather than handed to <see cref="ReconcileLoopAsync"/>: only the virtual servers of <paramref name="changes"/> are
+    /// planned, against the table the last pass left, and nothing is read from the kernel first — as keepalived
+    /// removes a failed server with one IPVS command — unless a drain needs live connection counts. A refused
+    /// operation means the kernel differed (a hand edit): the pass then wakes a full one, which reads it; other drift
+    /// waits for the resync, as before.
+    /// </summary>
+    private async Task HealthPassAsync(List<HealthEvent> changes, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Asked again under the gate: the pass run on the checker's thread usually applied them already.
+            var scope = changes.Where(Matters).Select(c => c.Server.VirtualServer).ToHashSet(StringComparer.Ordinal);
+            if (scope.Count > 0)
+            {
+                Pass(_health, scope, cancellationToken, fromKnown: true);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failed apply (e.g. the socket) must not end watching: a full pass retries.
+            LogReconcileFailed(_logger, ex);
+            Wake();
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 

@@ -197,6 +197,77 @@ public sealed class HealthMonitorCallbackPathTests
     }
 
     [Test]
+    public async Task Run_ThousandSpreadCheckers_OneFailureReportedAtItsOwnCheckDelayLoopAfterThePrevious()
+    {
+        var options = Enumerable.Range(0, 1000).Select(_ => Tcp(delayLoop: 1, retry: 0, warmup: 1)).ToList();
+        var servers = options.Select((o, i) => new RealServerChecks(new RealServerKey("vs", IPAddress.Parse("192.0.2.1"), 1000 + i), 1, [o])).ToArray();
+        await using var monitor = CreateMonitor(servers);
+        WithoutContext(monitor.Start);
+        Advance(2.5);
+        Drain(monitor);
+
+        // The spreading of the other 999 must neither delay this server's check nor hold back its report.
+        var failing = _probes[options[500]];
+        failing.Answer = _ => ScriptedCallbackProbe.Refused;
+        var checksBefore = failing.AttemptTimes.Count;
+        var events = new List<HealthEvent>();
+        for (var step = 0; step < 150 && events.Count == 0; step++)
+        {
+            Advance(0.01);
+            events.AddRange(Drain(monitor));
+        }
+
+        var down = events.Single();
+        var failedCheck = failing.AttemptTimes[checksBefore];
+        Assert.Multiple(() =>
+        {
+            Assert.That((down.Server, down.Current), Is.EqualTo((servers[500].Server, Health.Down)));
+            Assert.That(failing.AttemptTimes, Has.Count.EqualTo(checksBefore + 1));
+            Assert.That(down.At, Is.EqualTo(failedCheck), "published at the failed check's own time");
+            Assert.That((failedCheck - failing.AttemptTimes[checksBefore - 1]).TotalSeconds, Is.InRange(1 - CheckScheduler.CoalesceWindow.TotalSeconds, 1.0), "delay_loop after the previous check, never later");
+        });
+    }
+
+    [Test]
+    public async Task TransitionRecorded_FailedCheck_HandedOverOnTheRecordingThreadBeforeTheChannel()
+    {
+        var tcp = Tcp(delayLoop: 1, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        var handed = new List<(HealthEvent Event, bool Queued, Health State, int Thread)>();
+        monitor.TransitionRecorded = e => handed.Add((e, monitor.Events.TryPeek(out _), monitor.GetServer(Server).Health, Environment.CurrentManagedThreadId));
+        WithoutContext(monitor.Start);
+        Drain(monitor);
+
+        _probes[tcp].Answer = _ => ScriptedCallbackProbe.Refused;
+        Advance(1);
+
+        var queued = Drain(monitor);
+        Assert.Multiple(() =>
+        {
+            Assert.That(handed.Select(h => h.Event.Current).ToList(), Is.EqualTo(new[] { Health.Up, Health.Down }));
+            Assert.That(handed[^1].Event, Is.SameAs(queued.Single()), "the very event the channel carries");
+            Assert.That(handed[^1].Queued, Is.False, "handed over before a reader of the channel can see it");
+            Assert.That(handed[^1].State, Is.EqualTo(Health.Down), "the server's state asked from the consumer is the new one");
+            Assert.That(handed[^1].Thread, Is.EqualTo(Environment.CurrentManagedThreadId), "the fake clock's timer runs the check on this thread");
+        });
+    }
+
+    [Test]
+    public async Task TransitionRecorded_ConsumerThrows_ChecksGoOn()
+    {
+        var tcp = Tcp(delayLoop: 1, retry: 0);
+        await using var monitor = CreateMonitor(new RealServerChecks(Server, 1, [tcp]));
+        monitor.TransitionRecorded = _ => throw new InvalidOperationException("consumer fault");
+        WithoutContext(monitor.Start);
+        _probes[tcp].Answer = _ => ScriptedCallbackProbe.Refused;
+
+        Advance(3);
+
+        Assert.That(Drain(monitor).Select(e => e.Current), Is.EqualTo(new[] { Health.Up, Health.Down }));
+        Assert.That(AttemptSeconds(tcp), Is.EqualTo(new[] { 0.0, 1, 2, 3 }).Within(0.001));
+    }
+
+    [Test]
     public async Task SetSuspended_NoAttemptsWhileSuspended()
     {
         var tcp = Tcp(delayLoop: 5, retry: 0);

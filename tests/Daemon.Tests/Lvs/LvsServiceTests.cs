@@ -97,7 +97,68 @@ public sealed class LvsServiceTests
         Assert.Multiple(() =>
         {
             Assert.That(service.Passes, Is.EqualTo(passes + 1));
-            Assert.That(table.Reads, Is.EqualTo(reads + 1), "one pass, one dump (what it applied is known without a re-read)");
+            Assert.That(table.Reads, Is.EqualTo(reads), "a health pass plans from the table the last pass left: no dump");
+            Assert.That(table.ServiceReads, Is.Empty, "nor a read of its service");
+        });
+    }
+
+    [Test]
+    public async Task HealthEvent_RecordedOnTheCheckersThread_DestinationRemovedBeforeTheRecorderReturns()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth { RecordsInline = true };
+        await using var service = Service(table, health, new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+        var reads = table.Reads;
+
+        health.Set(Rs2.HealthKey, Health.Down);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key), Is.False, "no other thread involved");
+            Assert.That(table.Applied.Last(), Is.EqualTo(new IpvsOperation.DeleteDestination(Web.Key, Rs2.Key.Address, Rs2.Key.Port)));
+            Assert.That(table.Reads, Is.EqualTo(reads));
+        });
+    }
+
+    [Test]
+    public async Task HealthEvent_KernelChangedByHand_RefusedOperationWakesAFullPassThatRepairs()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth();
+        await using var service = Service(table, health, new FakeTimeProvider());
+        await service.StartAsync(Model(), CancellationToken.None);
+        var reads = table.Reads;
+        // Both destinations deleted by hand: the health pass's DEL_DEST for Rs2 is refused (ENOENT).
+        table.Tamper(t => t with { Services = t.Services.SetItem(Web.Key, t.Services[Web.Key] with { Destinations = t.Services[Web.Key].Destinations.Clear() }) });
+
+        health.Set(Rs2.HealthKey, Health.Down);
+        await WaitFor(() => table.Current.Services[Web.Key].Destinations.ContainsKey(Rs1.Key));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.Reads, Is.EqualTo(reads + 1), "one full pass after the refusal");
+            Assert.That(table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key), Is.False);
+        });
+    }
+
+    [Test]
+    public async Task HealthEvent_DrainTimeout_ReadsLiveConnectionCountsAndDrains()
+    {
+        var table = new InMemoryIpvsTable();
+        var health = new FakeHealth();
+        await using var service = Service(table, health, new FakeTimeProvider());
+        await service.StartAsync(new LvsModel([new ManagedVirtualServer("web", [Web], [Rs1, Rs2]) { DrainTimeout = TimeSpan.FromSeconds(30) }]), CancellationToken.None);
+        // Connections opened after the last pass read the table: only a fresh read knows them.
+        table.SetConnections(Web.Key, Rs2.Key, 3);
+
+        health.Set(Rs2.HealthKey, Health.Down);
+        await WaitFor(() => table.Current.Services[Web.Key].Destinations[Rs2.Key].Settings.Weight == 0);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.ServiceReads, Is.EqualTo(new[] { Web.Key }));
+            Assert.That(table.Current.Services[Web.Key].Destinations.ContainsKey(Rs2.Key), Is.True, "draining at weight 0, not deleted");
         });
     }
 
@@ -359,8 +420,18 @@ public sealed class LvsServiceTests
                 _health[server] = health;
             }
 
-            _events.Writer.TryWrite(new HealthEvent(server, "TCP_CHECK#0", previous, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch));
+            var change = new HealthEvent(server, "TCP_CHECK#0", previous, health, health, 1, null, "test", TimeSpan.Zero, DateTimeOffset.UnixEpoch);
+            _events.Writer.TryWrite(change);
+            if (RecordsInline)
+            {
+                TransitionRecorded?.Invoke(change);
+            }
         }
+
+        /// <summary>Whether <see cref="Set"/> also hands the transition to <see cref="TransitionRecorded"/>, as the checkers' thread does.</summary>
+        public bool RecordsInline { get; set; }
+
+        public Action<HealthEvent>? TransitionRecorded { get; set; }
 
         public void Start() => OnStart?.Invoke();
 
