@@ -243,7 +243,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
             options.Interface,
             options.VirtualRouterId,
             (int)options.Version,
-            StateWord(instance.State),
+            StateWord(stats.State),
             options.Priority,
             instance.Priority,
             instance.MasterAddress?.ToString(),
@@ -272,7 +272,7 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
             var stats = new InstanceStats(time);
             instance.StateChanged += (i, change) =>
             {
-                stats.Record();
+                stats.Record(change.To);
                 LogTransition(i.Name, StateWord(change.From), StateWord(change.To), change.Reason);
             };
             instances.Add((instance, stats));
@@ -488,11 +488,19 @@ internal sealed partial class VrrpHalf(ILoggerFactory loggers, TimeProvider time
     private partial void LogUpdateFailed(string unit, string reason);
 }
 
-/// <summary>Transitions of one instance, counted on its interface thread and read by the status server.</summary>
+/// <summary>
+/// Transitions of one instance, counted on its interface thread and read by the status server. The state shown is the
+/// one recorded here, not the router's: the router enters a state before the transition's work (addresses, GARP) is
+/// done and recorded, and a status read in between would show the new state beside the old count.
+/// </summary>
 internal sealed class InstanceStats(TimeProvider time)
 {
     private long _transitions;
     private long _lastTicks;
+    private int _state = (int)VrrpState.Initialize;
+
+    /// <summary>Read before the count: a reader that sees a state also sees the count recorded with it.</summary>
+    public VrrpState State => (VrrpState)Volatile.Read(ref _state);
 
     public long Transitions => Interlocked.Read(ref _transitions);
 
@@ -505,9 +513,10 @@ internal sealed class InstanceStats(TimeProvider time)
         }
     }
 
-    public void Record()
+    public void Record(VrrpState state)
     {
         Interlocked.Increment(ref _transitions);
         Interlocked.Exchange(ref _lastTicks, time.GetUtcNow().UtcTicks);
+        Volatile.Write(ref _state, (int)state);
     }
 }

@@ -74,7 +74,7 @@ public class KadDaemonLabTests
     public void Sighup_BadConfig_RefusedAndRunningConfigKept()
     {
         using var run = KadRun.Start(Config("10.80.0.100", "10.80.0.101"));
-        var before = run.WaitForStatus(s => s.Instances.All(i => i.State == "MASTER") && s.Instances.Count == 2);
+        var before = run.WaitForStatus(s => s.Instances.All(i => i.State == "MASTER" && i.Transitions == 2) && s.Instances.Count == 2);
         var bad = Config("10.80.0.100", "10.80.0.101").Replace("virtual_router_id 52", "virtual_router_id 999", StringComparison.Ordinal);
         File.WriteAllText(run.ConfigPath, bad);
         var test = ProcessRunner.Run("dotnet", [KadBinaries.Kad, "-t", "-f", run.ConfigPath], TimeSpan.FromSeconds(20));
@@ -99,7 +99,7 @@ public class KadDaemonLabTests
     public void Reload_OneVipChanged_AppliedWithoutTouchingTheOtherInstance()
     {
         using var run = KadRun.Start(Config("10.80.0.100", "10.80.0.101"));
-        var before = run.WaitForStatus(s => s.Instances.All(i => i.State == "MASTER") && s.Instances.Count == 2);
+        var before = run.WaitForStatus(s => s.Instances.All(i => i.State == "MASTER" && i.Transitions == 2) && s.Instances.Count == 2);
         var other = before.Instances.Single(i => i.Name == "VI_2");
         File.WriteAllText(run.ConfigPath, Config("10.80.0.102", "10.80.0.101"));
 
@@ -146,7 +146,8 @@ public class KadDaemonLabTests
             }
             """;
         using var run = KadRun.Start(Tracked(-20));
-        var before = run.WaitForStatus(s => s.Instances.Count == 1 && s.Instances[0].State == "MASTER" && s.Instances[0].EffectivePriority == 130);
+        // Two transitions (INIT -> BACKUP -> MASTER): the count is recorded a moment after the state is visible.
+        var before = run.WaitForStatus(s => s.Instances.Count == 1 && s.Instances[0].State == "MASTER" && s.Instances[0].EffectivePriority == 130 && s.Instances[0].Transitions == 2);
         File.WriteAllText(run.ConfigPath, Tracked(-40));
 
         var reload = ProcessRunner.Run("dotnet", [KadBinaries.Cli, "reload", "--socket", run.Socket], TimeSpan.FromSeconds(30));
@@ -157,7 +158,7 @@ public class KadDaemonLabTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(after.Instances[0].State, Is.EqualTo("MASTER"));
-            Assert.That(after.Instances[0].Transitions, Is.EqualTo(before.Instances[0].Transitions), "VI_1 never left MASTER");
+            Assert.That(after.Instances[0].Transitions, Is.EqualTo(before.Instances[0].Transitions), "VI_1 never left MASTER\n" + run.Process.Output);
             Assert.That(after.Instances[0].LastTransition, Is.EqualTo(before.Instances[0].LastTransition));
             Assert.That(run.Addresses(), Does.Contain("10.80.0.100/32"));
         }
