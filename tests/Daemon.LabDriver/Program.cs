@@ -44,6 +44,12 @@ for (var round = 0; round < rounds; round++)
         bench.CheckComplete("kad");
         // kad's own account of its start, stage by stage.
         Console.Error.WriteLine("kad " + Bench.KadLog("Started with", kadStart.Count));
+        var jitSeen = 0;
+        if (Bench.JitMethods(ref jitSeen) is { } startJit)
+        {
+            Console.Error.WriteLine("kad JIT up to READY=1: " + startJit[..startJit.IndexOf(':', StringComparison.Ordinal)]);
+        }
+
         var weight = 1u;
         for (var r = 0; r < rounds; r++)
         {
@@ -51,6 +57,10 @@ for (var round = 0; round < rounds; round++)
             kadReload.Add(bench.Reload(kad, weight));
             // ... and of each reload (logged once READY=1 is sent, after the kernel shows the change).
             Console.Error.WriteLine("kad " + Bench.KadLog("Reload applied", kadReload.Count));
+            if (Bench.JitMethods(ref jitSeen) is { } reloadJit)
+            {
+                Console.Error.WriteLine("kad JIT since (rehearsal included): " + reloadJit);
+            }
         }
 
         Bench.Stop(kad);
@@ -97,7 +107,7 @@ internal static class Stages
         var table = new Kad.Daemon.Lvs.NetlinkIpvsTable(ipvs);
         var loader = new Kad.Config.IncrementalConfigLoader();
         var mapper = new Kad.Daemon.Lvs.LvsModelMapper();
-        var first = mapper.Map(loader.LoadText(File.ReadAllText(Bench.ConfigPath), Bench.ConfigPath).Config);
+        var first = mapper.Map(loader.LoadUtf8(File.ReadAllBytes(Bench.ConfigPath), Bench.ConfigPath).Config);
         var planner = new Kad.Daemon.Lvs.LvsPlanner();
         planner.SetModel(first);
         var empty = table.Read();
@@ -111,7 +121,7 @@ internal static class Stages
             weight = weight == 1 ? 2u : 1u;
             Bench.WriteConfig(weight);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var loaded = loader.LoadText(File.ReadAllText(Bench.ConfigPath), Bench.ConfigPath);
+            var loaded = loader.LoadUtf8(File.ReadAllBytes(Bench.ConfigPath), Bench.ConfigPath);
             if (!loader.LastWasIncremental)
             {
                 throw new InvalidOperationException("a one-line change should load incrementally: " + loader.LastLoad);
@@ -221,6 +231,15 @@ internal sealed partial class Bench(IpvsClient ipvs)
         notify.ReceiveTimeout = (int)Limit.TotalMilliseconds;
         var info = Info("/usr/sbin/kad", "-n", "-l", "-f", Config, "--status-socket", Work + "/kad.sock");
         info.Environment["NOTIFY_SOCKET"] = NotifySocket;
+        if (Environment.GetEnvironmentVariable("KAD_BENCH_JIT") == "1")
+        {
+            // The runtime's list of the methods it compiles (JIT, not ReadyToRun code), for kad alone: which ones a
+            // reload compiles is printed after each (JitMethods).
+            File.Delete(JitLog);
+            info.Environment["DOTNET_JitStdOutFile"] = JitLog;
+            info.Environment["DOTNET_JitDisasmSummary"] = "1";
+        }
+
         var started = Stopwatch.GetTimestamp();
         var process = Start(info, "kad");
         var buffer = new byte[4096];
@@ -233,6 +252,23 @@ internal sealed partial class Bench(IpvsClient ipvs)
                 return process;
             }
         }
+    }
+
+    /// <summary>With KAD_BENCH_JIT=1: where kad's list of compiled methods goes.</summary>
+    public const string JitLog = Work + "/kad-jit.txt";
+
+    /// <summary>The methods kad compiled since the last call (with KAD_BENCH_JIT=1), one summary line; null otherwise.</summary>
+    public static string? JitMethods(ref int seen)
+    {
+        if (!File.Exists(JitLog))
+        {
+            return null;
+        }
+
+        var lines = File.ReadAllLines(JitLog);
+        var fresh = lines.Skip(seen).ToList();
+        seen = lines.Length;
+        return Invariant($"{fresh.Count} method(s) compiled: ") + string.Join(" | ", fresh.Select(l => l.Trim()));
     }
 
     /// <summary>The <paramref name="nth"/> line of kad's log (all rounds) containing <paramref name="marker"/>; waits up to 60 s for it.</summary>
