@@ -43,7 +43,9 @@ for (var round = 0; round < rounds; round++)
         kadStart.Add(ready);
         bench.CheckComplete("kad");
         // kad's own account of its start, stage by stage.
-        Console.Error.WriteLine("kad " + Bench.KadLog("Started with", kadStart.Count));
+        var startedLine = Bench.KadLog("Started with", kadStart.Count);
+        Console.Error.WriteLine("kad " + startedLine);
+        Console.Error.WriteLine("kad " + Bench.StartSplit(startedLine, bench.KadLaunched, ready));
         var jitSeen = 0;
         if (Bench.JitMethods(ref jitSeen) is { } startJit)
         {
@@ -242,6 +244,7 @@ internal sealed partial class Bench(IpvsClient ipvs)
         }
 
         var started = Stopwatch.GetTimestamp();
+        KadLaunched = DateTime.Now;
         var process = Start(info, "kad");
         var buffer = new byte[4096];
         while (true)
@@ -254,6 +257,30 @@ internal sealed partial class Bench(IpvsClient ipvs)
             }
         }
     }
+
+    /// <summary>When the last kad was started (local time, as kad's log stamps its lines).</summary>
+    public DateTime KadLaunched { get; private set; }
+
+    /// <summary>
+    /// Where kad's start → READY=1 went: until its controller began (process and runtime start, host built), the
+    /// controller's start (its "Started with … in N ms" line: load, halves), and from there to READY=1.
+    /// </summary>
+    public static string StartSplit(string startedLine, DateTime launched, double readyMs)
+    {
+        var match = StartedLine().Match(startedLine);
+        if (!match.Success)
+        {
+            return "start split: no Started line";
+        }
+
+        var logged = DateTime.ParseExact(match.Groups["stamp"].Value, "yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        var controller = double.Parse(match.Groups["ms"].Value, CultureInfo.InvariantCulture);
+        var before = (logged - launched).TotalMilliseconds - controller;
+        return Invariant($"start split: {before:F0} ms before the controller's start (process, runtime, host), {controller:F0} ms the controller's start, {readyMs - before - controller:F0} ms from its end to READY=1");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .* in (?<ms>\d+) ms \(")]
+    private static partial System.Text.RegularExpressions.Regex StartedLine();
 
     /// <summary>With KAD_BENCH_JIT=1: where kad's list of compiled methods goes.</summary>
     public const string JitLog = Work + "/kad-jit.txt";
