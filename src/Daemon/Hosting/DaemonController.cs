@@ -36,6 +36,9 @@ internal sealed partial class DaemonController(
     private ContentHash _configHash = ContentHash.Unread;
     private ReloadResult? _lastReload;
 
+    /// <summary>Whether the last reload failed while applying: the halves may then be between two configurations, so the next one asks every half.</summary>
+    private bool _applyFailed;
+
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
 
     public IReadOnlyList<IDaemonHalf> Halves => _halves;
@@ -256,7 +259,7 @@ internal sealed partial class DaemonController(
             {
                 foreach (var half in _halves)
                 {
-                    if (half.Name == VrrpHalfName && _config is { } running && ReloadScope.LeavesVrrpAlone(running, config))
+                    if (half.Name == VrrpHalfName && !_applyFailed && _config is { } running && ReloadScope.LeavesVrrpAlone(running, config))
                     {
                         stages.Add(VrrpHalfName + " untouched (no VRRP setting changed)");
                         continue;
@@ -269,9 +272,11 @@ internal sealed partial class DaemonController(
 
                 _config = config;
                 _configHash = hash;
+                _applyFailed = false;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                _applyFailed = true;
                 LogReloadFailed(e);
                 var failed = new ReloadResult(time.GetUtcNow(), false, "reload failed while applying: " + e.Message, changes, diagnostics);
                 _lastReload = failed;

@@ -101,6 +101,24 @@ public sealed class DaemonControllerReloadTests
     }
 
     [Test]
+    public async Task ReloadAsync_AfterAReloadThatFailedWhileApplying_VrrpHalfIsAskedAgain()
+    {
+        File.WriteAllText(ConfigFile, Instance + Config());
+        var vrrp = new RecordingHalf("vrrp") { FailNextApply = true };
+        var lvs = new RecordingHalf("lvs");
+        using var controller = NewController(vrrp, lvs);
+        await controller.StartAsync(CancellationToken.None);
+
+        File.WriteAllText(ConfigFile, Instance.Replace("priority 100", "priority 101", StringComparison.Ordinal) + Config());
+        var failed = await controller.ReloadAsync(CancellationToken.None);
+        File.WriteAllText(ConfigFile, Instance + Config(secondWeight: 2));
+        var next = await controller.ReloadAsync(CancellationToken.None);
+
+        Assert.That((failed.Applied, next.Applied), Is.EqualTo((false, true)));
+        Assert.That(vrrp.Configs, Has.Count.EqualTo(3), "the half that may hold the failed configuration is handed the next one");
+    }
+
+    [Test]
     public void LeavesVrrpAlone_GlobalOrVrrpPartChanged_IsFalse()
     {
         var running = FullLoad(Instance + Config());
@@ -135,9 +153,17 @@ public sealed class DaemonControllerReloadTests
             return Task.CompletedTask;
         }
 
+        public bool FailNextApply { get; set; }
+
         public Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
         {
             Configs.Add(config);
+            if (FailNextApply)
+            {
+                FailNextApply = false;
+                throw new InvalidOperationException("apply failed (test)");
+            }
+
             return Task.FromResult<IReadOnlyList<string>>(["applied"]);
         }
 
