@@ -252,20 +252,26 @@ internal sealed partial class DaemonController(
                 return refused;
             }
 
+            var notifying = Stopwatch.GetTimestamp();
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
             var changes = new List<string>();
-            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) + $" ({_loader.LastLoad})" };
+            var stages = new List<string>
+            {
+                Milliseconds("read", reading),
+                Milliseconds("parse+validate", loaded - reading) + $" ({_loader.LastLoad})",
+                Milliseconds("notify", Stopwatch.GetElapsedTime(notifying)),
+            };
             try
             {
                 foreach (var half in _halves)
                 {
+                    var applying = Stopwatch.GetTimestamp();
                     if (half.Name == VrrpHalfName && !_applyFailed && _config is { } running && ReloadScope.LeavesVrrpAlone(running, config))
                     {
-                        stages.Add(VrrpHalfName + " untouched (no VRRP setting changed)");
+                        stages.Add(Milliseconds(VrrpHalfName + " untouched (no VRRP setting changed)", Stopwatch.GetElapsedTime(applying)));
                         continue;
                     }
 
-                    var applying = Stopwatch.GetTimestamp();
                     changes.AddRange(await half.ApplyAsync(config, cancellationToken).ConfigureAwait(false));
                     stages.Add(Stage(half, Stopwatch.GetElapsedTime(applying)));
                 }
