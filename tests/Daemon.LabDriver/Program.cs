@@ -229,7 +229,10 @@ internal sealed partial class Bench(IpvsClient ipvs)
     public Process StartKad(out double readyMs)
     {
         File.Delete(NotifySocket);
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        // Stays bound while kad runs, as systemd's is: without a listener each later notification (RELOADING=1,
+        // READY=1) fails in kad, and the first failure cost its first reload 90-210 ms of exception handling.
+        _notify?.Dispose();
+        var notify = _notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(NotifySocket));
         notify.ReceiveTimeout = (int)Limit.TotalMilliseconds;
         var info = Info("/usr/sbin/kad", "-n", "-l", "-f", Config, "--status-socket", Work + "/kad.sock");
@@ -257,6 +260,9 @@ internal sealed partial class Bench(IpvsClient ipvs)
             }
         }
     }
+
+    /// <summary>kad's NOTIFY_SOCKET, bound from its start until the next start (datagrams after READY=1 are left unread).</summary>
+    private Socket? _notify;
 
     /// <summary>When the last kad was started (local time, as kad's log stamps its lines).</summary>
     public DateTime KadLaunched { get; private set; }
