@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using Kad.Config.Binding;
 using Kad.Config.Syntax;
 using Kad.Config.Validation;
@@ -7,56 +8,98 @@ namespace Kad.Config;
 
 /// <summary>
 /// Loads one configuration file again and again, as the daemon does at start and on each reload, doing work in
-/// proportion to what changed when it can. It keeps the last load's text, result and an index of its top-level
-/// <c>virtual_server</c> blocks. When the new text differs from the last only inside one such block, and neither
-/// text needs the preprocessor's context (no include, '$', '@' or '~': see <see cref="Preprocessor.IsPlainText"/>),
-/// and the edit keeps the number of lines (so every other element keeps its line numbers), only that block is read,
-/// parsed and bound; the new entry replaces the old one in the last model, every other entry stays the very same
-/// object, and the model is validated again (the checks across virtual servers and the rest in full; each unchanged
-/// virtual server's own findings are those of the last load). Anything else is an ordinary full load. Either way the result
-/// equals what <see cref="KeepalivedConfigLoader.LoadText(string, string, ConfigLoadOptions?)"/> gives for the text, findings and their places included.
+/// proportion to what changed when it can. It keeps the last load's content (its UTF-8 bytes), result and an index
+/// of its top-level <c>virtual_server</c> blocks. When the new content differs from the last only inside one such
+/// block, and neither needs the preprocessor's context (no include, '$', '@' or '~': see
+/// <see cref="Preprocessor.IsPlainText"/>), and the edit keeps the number of lines (so every other element keeps its
+/// line numbers), only that block is decoded, read, parsed and bound; the new entry replaces the old one in the last
+/// model, every other entry stays the very same object, and the model is validated again (the checks across virtual
+/// servers and the rest in full; each unchanged virtual server's own findings are those of the last load). The rest
+/// of the file is only compared byte by byte, never decoded or split into lines. Anything else is an ordinary full
+/// load. Either way the result equals what <see cref="KeepalivedConfigLoader.LoadText(string, string, ConfigLoadOptions?)"/>
+/// gives for the text, findings and their places included.
 /// Not thread-safe: one caller at a time (the daemon's loads are serialised).
 /// </summary>
 public sealed class IncrementalConfigLoader
 {
+    /// <summary>Decodes as the daemon always has: invalid sequences become U+FFFD.</summary>
+    private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    /// <summary>Encodes text for comparison; text no UTF-8 file could hold (a lone surrogate) throws.</summary>
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private Snapshot? _last;
 
-    /// <summary>How the last <see cref="LoadText"/> went: "full" or "incremental", with why or what, for the log.</summary>
+    /// <summary>How the last load went: "full" or "incremental", with why or what, for the log.</summary>
     public string LastLoad { get; private set; } = "none";
 
-    /// <summary>Whether the last <see cref="LoadText"/> read only the changed block (or nothing, for the same text).</summary>
+    /// <summary>Whether the last load read only the changed block (or nothing, for the same content).</summary>
     public bool LastWasIncremental { get; private set; }
 
     /// <summary>Loads <paramref name="text"/> (the content of <paramref name="fileName"/>), reusing the last load where it can.</summary>
     public ConfigLoadResult LoadText(string text, string fileName, ConfigLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
-        options ??= new ConfigLoadOptions();
-        var last = _last;
-        if (last is not null && last.FileName == fileName && last.Options == options)
+        ReadOnlyMemory<byte>? content;
+        try
         {
-            if (string.Equals(last.Text, text, StringComparison.Ordinal))
+            content = Strict.GetBytes(text);
+        }
+        catch (EncoderFallbackException)
+        {
+            content = null;
+        }
+
+        return Load(content, text, fileName, options ?? new ConfigLoadOptions());
+    }
+
+    /// <summary>
+    /// Loads the bytes of <paramref name="fileName"/> (UTF-8; a byte order mark is skipped, invalid sequences read as
+    /// U+FFFD), reusing the last load where it can: then only the changed block is decoded. The bytes are kept for
+    /// the next load's comparison and must not change afterwards.
+    /// </summary>
+    public ConfigLoadResult LoadUtf8(ReadOnlyMemory<byte> content, string fileName, ConfigLoadOptions? options = null)
+    {
+        if (content.Span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            content = content[Encoding.UTF8.Preamble.Length..];
+        }
+
+        return Load(content, text: null, fileName, options ?? new ConfigLoadOptions());
+    }
+
+    /// <summary>The load of <paramref name="content"/> (null: text that has no UTF-8 form, never reused); <paramref name="text"/> is its decoded form when the caller has it.</summary>
+    private ConfigLoadResult Load(ReadOnlyMemory<byte>? content, string? text, string fileName, ConfigLoadOptions options)
+    {
+        var last = _last;
+        if (last is not null && last.FileName == fileName && last.Options == options && content is { } now && last.Content is { } before)
+        {
+            if (before.Span.SequenceEqual(now.Span))
             {
                 // A reload of an unchanged file: the same result, the same objects.
-                Record(last, incremental: true, "incremental: text unchanged");
+                Record(last, incremental: true, "incremental: content unchanged");
                 return last.Result;
             }
 
-            if (TryReplaceBlock(last, text, out var next, out var why))
+            if (TryReplaceBlock(last, now, out var next, out var why))
             {
                 Record(next, incremental: true, why);
                 return next.Result;
             }
 
-            return Full(text, fileName, options, why);
+            return Full(content, text, fileName, options, why);
         }
 
-        return Full(text, fileName, options, last is null ? "first load" : "file name or options changed");
+        var reason = last is null ? "first load"
+            : last.FileName != fileName || last.Options != options ? "file name or options changed"
+            : "the text has no UTF-8 form";
+        return Full(content, text, fileName, options, reason);
     }
 
-    private ConfigLoadResult Full(string text, string fileName, ConfigLoadOptions options, string why)
+    private ConfigLoadResult Full(ReadOnlyMemory<byte>? content, string? text, string fileName, ConfigLoadOptions options, string why)
     {
-        var snapshot = Snapshot.Load(text, fileName, options);
+        text ??= Lenient.GetString(content!.Value.Span);
+        var snapshot = Snapshot.Load(content, text, fileName, options);
         Record(snapshot, incremental: false, "full: " + why);
         return snapshot.Result;
     }
@@ -68,8 +111,8 @@ public sealed class IncrementalConfigLoader
         LastLoad = how;
     }
 
-    /// <summary>The load of <paramref name="text"/> from <paramref name="last"/> with one block read again; false (and why) when that is not possible.</summary>
-    private static bool TryReplaceBlock(Snapshot last, string text, out Snapshot next, out string why)
+    /// <summary>The load of <paramref name="content"/> from <paramref name="last"/> with one block read again; false (and why) when that is not possible.</summary>
+    private static bool TryReplaceBlock(Snapshot last, ReadOnlyMemory<byte> content, out Snapshot next, out string why)
     {
         next = last;
         if (last.Blocks.IsDefault)
@@ -78,14 +121,16 @@ public sealed class IncrementalConfigLoader
             return false;
         }
 
-        // The edit: old = P + X + S, new = P + Y + S. Lines wholly in P or S are the same lines in both texts, at the
-        // same numbers when X and Y hold as many line breaks.
-        var old = last.Text.AsSpan();
-        var prefix = old.CommonPrefixLength(text);
-        var suffix = CommonSuffixLength(old[prefix..], text.AsSpan(prefix));
+        // The edit: old = P + X + S, new = P + Y + S (as bytes). Lines wholly in P or S are the same lines in both, at
+        // the same numbers when X and Y hold as many line breaks. A line break is one byte in UTF-8 and never part of
+        // another character's sequence, so whole lines decode alike on their own and within the whole file.
+        var old = last.Content!.Value.Span;
+        var now = content.Span;
+        var prefix = old.CommonPrefixLength(now);
+        var suffix = CommonSuffixLength(old[prefix..], now[prefix..]);
         var removed = old[prefix..^suffix];
-        var added = text.AsSpan(prefix, text.Length - prefix - suffix);
-        if (removed.Count('\n') != added.Count('\n'))
+        var added = now[prefix..^suffix];
+        if (removed.Count((byte)'\n') != added.Count((byte)'\n'))
         {
             why = "the edit adds or removes lines";
             return false;
@@ -100,8 +145,8 @@ public sealed class IncrementalConfigLoader
         }
 
         var block = last.Blocks[index];
-        var lengthChange = text.Length - old.Length;
-        var blockText = text.AsSpan(block.Start, block.End + lengthChange - block.Start);
+        var lengthChange = now.Length - old.Length;
+        var blockText = Lenient.GetString(now[block.Start..(block.End + lengthChange)]);
         if (!Preprocessor.IsPlainText(blockText))
         {
             why = "the edited block uses the preprocessor";
@@ -157,7 +202,7 @@ public sealed class IncrementalConfigLoader
         var result = new ConfigLoadResult(config, document, [.. parseFindings, .. bindFindings, .. validation.Items]);
         next = last with
         {
-            Text = text,
+            Content = content,
             Result = result,
             ParseDiagnostics = parseFindings,
             BindDiagnostics = bindFindings,
@@ -193,8 +238,8 @@ public sealed class IncrementalConfigLoader
         return -1;
     }
 
-    /// <summary>How many characters <paramref name="a"/> and <paramref name="b"/> end with alike: whole chunks first (a vectorized comparison), then one by one.</summary>
-    private static int CommonSuffixLength(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    /// <summary>How many bytes <paramref name="a"/> and <paramref name="b"/> end with alike: whole chunks first (a vectorized comparison), then one by one.</summary>
+    private static int CommonSuffixLength(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
         const int Chunk = 256;
         var length = Math.Min(a.Length, b.Length);
@@ -253,15 +298,18 @@ public sealed class IncrementalConfigLoader
 
     /// <summary>
     /// A top-level virtual_server block of the last load: its source lines (no other element shares them) and where
-    /// they are in the text ([<see cref="Start"/>, <see cref="End"/>], the end being the last line's line break or
-    /// the end of the text), the node and model entry it made, how many logical lines it read as, and its findings
+    /// they are in the content, in bytes ([<see cref="Start"/>, <see cref="End"/>], the end being the last line's line
+    /// break or the end of the content), the node and model entry it made, how many logical lines it read as, and its findings
     /// in the parse and bind lists.
     /// </summary>
     private readonly record struct IndexedBlock(int FirstLine, int LastLine, int Start, int End, int Node, int VirtualServer, int LogicalLines, Span Parse, Span Bind);
 
-    /// <summary>A load, with what replacing one of its blocks needs. <see cref="Blocks"/> is default when the text cannot be loaded incrementally.</summary>
+    /// <summary>
+    /// A load, with what replacing one of its blocks needs. <see cref="Blocks"/> is default when the content cannot be
+    /// loaded incrementally; <see cref="Content"/> is null for text without a UTF-8 form (never compared).
+    /// </summary>
     private sealed record Snapshot(
-        string Text,
+        ReadOnlyMemory<byte>? Content,
         string FileName,
         ConfigLoadOptions Options,
         ConfigLoadResult Result,
@@ -273,33 +321,37 @@ public sealed class IncrementalConfigLoader
         List<ImmutableArray<ConfigDiagnostic>> ServerFindings)
     {
         /// <summary>The full load of <see cref="KeepalivedConfigLoader"/>, stage by stage, noting where each block's part is.</summary>
-        public static Snapshot Load(string text, string fileName, ConfigLoadOptions options)
+        public static Snapshot Load(ReadOnlyMemory<byte>? content, string text, string fileName, ConfigLoadOptions options)
         {
             var trace = new LoadTrace();
             var result = KeepalivedConfigLoader.LoadText(text, fileName, options, trace);
             var all = result.Diagnostics;
             var parseFindings = all[trace.Preprocessed..trace.Parsed];
             var bindFindings = all[trace.Parsed..trace.BoundEnd];
-            var why = trace.Preprocessed > 0 ? "the last load had preprocessor findings"
+            var why = content is null ? "the text has no UTF-8 form"
+                : trace.Preprocessed > 0 ? "the last load had preprocessor findings"
                 : text.Count('\n') + 1 > options.Limits.MaxSteps ? "the file is too long"
                 : !Preprocessor.IsPlainText(text) ? "the file uses the preprocessor (include, $, @ or ~)"
                 : null;
-            var blocks = why is null ? Index(trace, result.Document.Nodes, text) : default;
-            return new Snapshot(text, fileName, options, result, parseFindings, bindFindings, trace.Lines.Count, blocks, why ?? "", trace.ServerFindings);
+            var blocks = why is null ? Index(trace, result.Document.Nodes, content!.Value.Span) : default;
+            return new Snapshot(content, fileName, options, result, parseFindings, bindFindings, trace.Lines.Count, blocks, why ?? "", trace.ServerFindings);
         }
 
         /// <summary>The virtual_server blocks that stand on lines of their own and made a model entry.</summary>
-        private static ImmutableArray<IndexedBlock> Index(LoadTrace trace, ImmutableArray<ConfigNode> nodes, string text)
+        private static ImmutableArray<IndexedBlock> Index(LoadTrace trace, ImmutableArray<ConfigNode> nodes, ReadOnlySpan<byte> content)
         {
             var lines = trace.Lines;
             var lineStarts = new List<int> { 0, 0 };
-            for (var at = text.IndexOf('\n'); at >= 0; at = text.IndexOf('\n', at + 1))
+            for (var at = content.IndexOf((byte)'\n'); at >= 0;)
             {
                 lineStarts.Add(at + 1);
+                var next = content[(at + 1)..].IndexOf((byte)'\n');
+                at = next < 0 ? -1 : at + 1 + next;
             }
 
-            // The line break ending line n, or the end of the text for the last line.
-            int EndOf(int line) => line + 1 < lineStarts.Count ? lineStarts[line + 1] - 1 : text.Length;
+            // The line break ending line n, or the end of the content for the last line.
+            var length = content.Length;
+            int EndOf(int line) => line + 1 < lineStarts.Count ? lineStarts[line + 1] - 1 : length;
             var blocks = ImmutableArray.CreateBuilder<IndexedBlock>();
             var node = 0;
             foreach (var step in trace.Steps)

@@ -308,6 +308,88 @@ public class IncrementalConfigLoaderTests
         Assert.That(LoadAndCompare(last, ReplaceNth(last, "weight 1", "weight 2", 14)), Is.True);
     }
 
+    /// <summary>Loads <paramref name="before"/>, then <paramref name="after"/>, as bytes; asserts the second equals a full load of the decoded text and returns whether it was incremental.</summary>
+    private static bool LoadUtf8AndCompare(byte[] before, byte[] after)
+    {
+        var loader = new IncrementalConfigLoader();
+        loader.LoadUtf8(before, File, Options);
+        var incremental = loader.LoadUtf8(after, File, Options);
+        var text = new UTF8Encoding(false).GetString(after.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? after.AsSpan(3) : after);
+        AssertSameAsFullLoad(incremental, text);
+        return loader.LastWasIncremental;
+    }
+
+    [Test]
+    public void LoadUtf8_WeightChanged_ReadsOneBlockAndEqualsAFullLoad()
+    {
+        var edited = ReplaceNth(Base, "weight 1", "weight 7", 7);
+
+        Assert.That(LoadUtf8AndCompare(Encoding.UTF8.GetBytes(Base), Encoding.UTF8.GetBytes(edited)), Is.True);
+    }
+
+    [Test]
+    public void LoadUtf8_MultiByteCharactersBeforeAndInTheEditedBlock_ReadsOneBlockAndEqualsAFullLoad()
+    {
+        // Characters of two, three and four bytes before the block: byte offsets and character offsets differ there.
+        var text = ReplaceNth(Base, "router_id lb1", "router_id lb1 # Zürich € 😀", 0);
+        text = ReplaceNth(text, "    lb_kind NAT\n", "    lb_kind NAT # naïve\n", 3);
+        var edited = ReplaceNth(text, "weight 1", "weight 4", 10);
+
+        Assert.That(LoadUtf8AndCompare(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(edited)), Is.True);
+        Assert.That(LoadUtf8AndCompare(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetBytes(ReplaceNth(text, "naïve", "naive", 0))), Is.True);
+    }
+
+    [Test]
+    public void LoadUtf8_InvalidSequencesInAndAroundTheEditedBlock_ReadsOneBlockAndEqualsAFullLoadOfTheDecodedText()
+    {
+        // A lead byte cut short by the line break (before the edited block), a stray continuation byte (in it): each
+        // reads as U+FFFD, in the whole file as in the one block decoded alone.
+        var text = ReplaceNth(Base, "    protocol TCP\n", "    protocol TCP # \u0001\n", 2);
+        text = ReplaceNth(text, "    protocol TCP\n", "    protocol TCP # \u0002\n", 3);
+        static byte[] Invalid(string text) => [.. Encoding.UTF8.GetBytes(text).Select(b => b switch { 1 => (byte)0xE2, 2 => (byte)0x80, _ => b })];
+        var before = Invalid(text);
+        var after = Invalid(ReplaceNth(text, "weight 1", "weight 9", 10));
+
+        Assert.That(LoadUtf8AndCompare(before, after), Is.True);
+    }
+
+    [Test]
+    public void LoadUtf8_ByteOrderMark_IsSkippedAndAnEditReadsOneBlock()
+    {
+        var bom = Encoding.UTF8.Preamble.ToArray();
+        var edited = ReplaceNth(Base, "weight 1", "weight 3", 0);
+
+        Assert.That(LoadUtf8AndCompare([.. bom, .. Encoding.UTF8.GetBytes(Base)], [.. bom, .. Encoding.UTF8.GetBytes(edited)]), Is.True);
+    }
+
+    [Test]
+    public void LoadUtf8_SameBytesAgain_ReturnsTheSameResult()
+    {
+        var loader = new IncrementalConfigLoader();
+        var first = loader.LoadUtf8(Encoding.UTF8.GetBytes(Base), File, Options);
+
+        var again = loader.LoadUtf8(Encoding.UTF8.GetBytes(Base), File, Options);
+
+        Assert.That(again, Is.SameAs(first));
+        Assert.That(loader.LastWasIncremental, Is.True);
+    }
+
+    [Test]
+    public void LoadText_LoneSurrogate_LoadsInFullAndEqualsAFullLoad()
+    {
+        var odd = ReplaceNth(Base, "    protocol TCP\n", "    protocol TCP # \uD800\n", 1);
+        var loader = new IncrementalConfigLoader();
+        loader.LoadText(Base, File, Options);
+
+        var result = loader.LoadText(odd, File, Options);
+        var edited = ReplaceNth(odd, "weight 1", "weight 2", 0);
+        var next = loader.LoadText(edited, File, Options);
+
+        Assert.That(loader.LastWasIncremental, Is.False, loader.LastLoad);
+        AssertSameAsFullLoad(result, odd);
+        AssertSameAsFullLoad(next, edited);
+    }
+
     /// <summary>The 1-based line of the <paramref name="occurrence"/>-th <paramref name="what"/>.</summary>
     private static int LineOf(string text, string what, int occurrence = 0)
     {

@@ -43,7 +43,15 @@ for (var round = 0; round < rounds; round++)
         kadStart.Add(ready);
         bench.CheckComplete("kad");
         // kad's own account of its start, stage by stage.
-        Console.Error.WriteLine("kad " + Bench.KadLog("Started with", kadStart.Count));
+        var startedLine = Bench.KadLog("Started with", kadStart.Count);
+        Console.Error.WriteLine("kad " + startedLine);
+        Console.Error.WriteLine("kad " + Bench.StartSplit(startedLine, bench.KadLaunched, ready));
+        var jitSeen = 0;
+        if (Bench.JitMethods(ref jitSeen) is { } startJit)
+        {
+            Console.Error.WriteLine("kad JIT up to READY=1: " + startJit[..startJit.IndexOf(':', StringComparison.Ordinal)]);
+        }
+
         var weight = 1u;
         for (var r = 0; r < rounds; r++)
         {
@@ -51,10 +59,14 @@ for (var round = 0; round < rounds; round++)
             kadReload.Add(bench.Reload(kad, weight));
             // ... and of each reload (logged once READY=1 is sent, after the kernel shows the change).
             Console.Error.WriteLine("kad " + Bench.KadLog("Reload applied", kadReload.Count));
+            if (Bench.JitMethods(ref jitSeen) is { } reloadJit)
+            {
+                Console.Error.WriteLine("kad JIT since (rehearsal included): " + reloadJit);
+            }
         }
 
         Bench.Stop(kad);
-        Console.Error.WriteLine(Bench.Invariant($"kad round {round}: ready {ready:F0} ms, reloads {string.Join(" ", kadReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
+        Console.Error.WriteLine(Bench.Invariant($"kad round {round}: ready {ready:F0} ms, reloads {string.Join(" ", kadReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms, driver poll every {string.Join(" ", bench.PollPeriods.TakeLast(rounds).Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))} ms"));
     }
 
     ipvs.Flush();
@@ -70,7 +82,7 @@ for (var round = 0; round < rounds; round++)
         }
 
         Bench.Stop(keepalived);
-        Console.Error.WriteLine(Bench.Invariant($"keepalived round {round}: table complete {complete:F0} ms, reloads {string.Join(" ", refReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms"));
+        Console.Error.WriteLine(Bench.Invariant($"keepalived round {round}: table complete {complete:F0} ms, reloads {string.Join(" ", refReload.TakeLast(rounds).Select(x => x.ToString("F1", CultureInfo.InvariantCulture)))} ms, driver poll every {string.Join(" ", bench.PollPeriods.TakeLast(rounds).Select(x => x.ToString("F2", CultureInfo.InvariantCulture)))} ms"));
     }
 }
 
@@ -97,7 +109,7 @@ internal static class Stages
         var table = new Kad.Daemon.Lvs.NetlinkIpvsTable(ipvs);
         var loader = new Kad.Config.IncrementalConfigLoader();
         var mapper = new Kad.Daemon.Lvs.LvsModelMapper();
-        var first = mapper.Map(loader.LoadText(File.ReadAllText(Bench.ConfigPath), Bench.ConfigPath).Config);
+        var first = mapper.Map(loader.LoadUtf8(File.ReadAllBytes(Bench.ConfigPath), Bench.ConfigPath).Config);
         var planner = new Kad.Daemon.Lvs.LvsPlanner();
         planner.SetModel(first);
         var empty = table.Read();
@@ -111,7 +123,7 @@ internal static class Stages
             weight = weight == 1 ? 2u : 1u;
             Bench.WriteConfig(weight);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var loaded = loader.LoadText(File.ReadAllText(Bench.ConfigPath), Bench.ConfigPath);
+            var loaded = loader.LoadUtf8(File.ReadAllBytes(Bench.ConfigPath), Bench.ConfigPath);
             if (!loader.LastWasIncremental)
             {
                 throw new InvalidOperationException("a one-line change should load incrementally: " + loader.LastLoad);
@@ -134,19 +146,20 @@ internal static class Stages
             Record(times, "plan", clock, round);
             var operations = Kad.Daemon.Lvs.IpvsDiff.Compute(plan.Desired, actual);
             Record(times, "diff", clock, round);
-            table.Apply(operations);
+            // What NetlinkIpvsTable.Apply sends, called directly for its datagram count.
+            var sent = ipvs.ApplyBatch(operations);
             Record(times, "apply", clock, round);
             known = actual.With(operations);
-            if (operations.Count != 1)
+            if (operations.Count != 1 || operations[0].Name != "IPVS SET_DEST" || sent.Datagrams != 1 || !sent.AllSucceeded)
             {
-                throw new InvalidOperationException($"{operations.Count} operations for a one-line change");
+                throw new InvalidOperationException($"a one-line change should be one SET_DEST in one datagram: {string.Join(", ", operations.Select(o => o.Name))} in {sent.Datagrams}");
             }
 
             _ = table.Read();
             Record(times, "(whole-table dump, for comparison)", clock, round);
         }
 
-        Console.Error.WriteLine("kad reload stages (median ms, in-process, warm): " +
+        Console.Error.WriteLine("kad reload stages (median ms, in-process, warm; the edit was one SET_DEST in one netlink datagram each time): " +
             string.Join(", ", times.Select(t => Bench.Invariant($"{t.Key} {Bench.Median(t.Value):F1}"))));
     }
 
@@ -216,12 +229,25 @@ internal sealed partial class Bench(IpvsClient ipvs)
     public Process StartKad(out double readyMs)
     {
         File.Delete(NotifySocket);
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        // Stays bound while kad runs, as systemd's is: without a listener each later notification (RELOADING=1,
+        // READY=1) fails in kad, and the first failure cost its first reload 90-210 ms of exception handling.
+        _notify?.Dispose();
+        var notify = _notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(NotifySocket));
         notify.ReceiveTimeout = (int)Limit.TotalMilliseconds;
         var info = Info("/usr/sbin/kad", "-n", "-l", "-f", Config, "--status-socket", Work + "/kad.sock");
         info.Environment["NOTIFY_SOCKET"] = NotifySocket;
+        if (Environment.GetEnvironmentVariable("KAD_BENCH_JIT") == "1")
+        {
+            // The runtime's list of the methods it compiles (JIT, not ReadyToRun code), for kad alone: which ones a
+            // reload compiles is printed after each (JitMethods).
+            File.Delete(JitLog);
+            info.Environment["DOTNET_JitStdOutFile"] = JitLog;
+            info.Environment["DOTNET_JitDisasmSummary"] = "1";
+        }
+
         var started = Stopwatch.GetTimestamp();
+        KadLaunched = DateTime.Now;
         var process = Start(info, "kad");
         var buffer = new byte[4096];
         while (true)
@@ -233,6 +259,50 @@ internal sealed partial class Bench(IpvsClient ipvs)
                 return process;
             }
         }
+    }
+
+    /// <summary>kad's NOTIFY_SOCKET, bound from its start until the next start (datagrams after READY=1 are left unread).</summary>
+    private Socket? _notify;
+
+    /// <summary>When the last kad was started (local time, as kad's log stamps its lines).</summary>
+    public DateTime KadLaunched { get; private set; }
+
+    /// <summary>
+    /// Where kad's start → READY=1 went: until its controller began (process and runtime start, host built), the
+    /// controller's start (its "Started with … in N ms" line: load, halves), and from there to READY=1.
+    /// </summary>
+    public static string StartSplit(string startedLine, DateTime launched, double readyMs)
+    {
+        var match = StartedLine().Match(startedLine);
+        if (!match.Success)
+        {
+            return "start split: no Started line";
+        }
+
+        var logged = DateTime.ParseExact(match.Groups["stamp"].Value, "yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        var controller = double.Parse(match.Groups["ms"].Value, CultureInfo.InvariantCulture);
+        var before = (logged - launched).TotalMilliseconds - controller;
+        return Invariant($"start split: {before:F0} ms before the controller's start (process, runtime, host), {controller:F0} ms the controller's start, {readyMs - before - controller:F0} ms from its end to READY=1");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) .* in (?<ms>\d+) ms \(")]
+    private static partial System.Text.RegularExpressions.Regex StartedLine();
+
+    /// <summary>With KAD_BENCH_JIT=1: where kad's list of compiled methods goes.</summary>
+    public const string JitLog = Work + "/kad-jit.txt";
+
+    /// <summary>The methods kad compiled since the last call (with KAD_BENCH_JIT=1), one summary line; null otherwise.</summary>
+    public static string? JitMethods(ref int seen)
+    {
+        if (!File.Exists(JitLog))
+        {
+            return null;
+        }
+
+        var lines = File.ReadAllLines(JitLog);
+        var fresh = lines.Skip(seen).ToList();
+        seen = lines.Length;
+        return Invariant($"{fresh.Count} method(s) compiled: ") + string.Join(" | ", fresh.Select(l => l.Trim()));
     }
 
     /// <summary>The <paramref name="nth"/> line of kad's log (all rounds) containing <paramref name="marker"/>; waits up to 60 s for it.</summary>
@@ -290,16 +360,29 @@ internal sealed partial class Bench(IpvsClient ipvs)
         WriteConfig(weight);
         var key = Key(ChangedService);
         var destination = RealAddress(ChangedService, ChangedRealServer);
+
+        // One poll before the signal, so the first measured poll is not the driver's first call of that code (in
+        // the first round it was: 172 ms between two polls).
+        _ = ipvs.GetDestinations(key);
         var started = Stopwatch.GetTimestamp();
         Check(Kill(daemon.Id, SIGHUP), "kill -HUP");
+        var polls = 1;
         while (ipvs.GetDestinations(key).FirstOrDefault(d => d.Destination.Address.Equals(destination))?.Destination.Weight != weight)
         {
             Expire(started, $"weight {weight} on {destination}");
             Thread.Sleep(1);
+            polls++;
         }
 
-        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+
+        // The detection latency is at most one poll period, the same loop for both daemons: reported to show it is small.
+        PollPeriods.Add(elapsed / polls);
+        return elapsed;
     }
+
+    /// <summary>Each reload's mean time between two polls of the changed destination (the detection latency's bound).</summary>
+    public List<double> PollPeriods { get; } = [];
 
     public void CheckComplete(string who)
     {

@@ -32,8 +32,12 @@ internal sealed partial class DaemonController(
     /// <summary>The configuration file's loads (start and reloads): an edit inside one virtual_server block reads only that block.</summary>
     private readonly IncrementalConfigLoader _loader = new();
     private KeepalivedConfig? _config;
-    private string _configHash = "";
+    /// <summary>The running configuration's hash, computed when the status first asks for it (off the reload's path).</summary>
+    private ContentHash _configHash = ContentHash.Unread;
     private ReloadResult? _lastReload;
+
+    /// <summary>Whether the last reload failed while applying: the halves may then be between two configurations, so the next one asks every half.</summary>
+    private bool _applyFailed;
 
     public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
 
@@ -76,8 +80,9 @@ internal sealed partial class DaemonController(
     /// </summary>
     /// <remarks>
     /// The file is read once: the hash is of the very bytes the loader parsed (a file replaced in between cannot
-    /// make the hash and the running configuration disagree); it is computed when first asked for, which a reload
-    /// does once its changes are applied. <paramref name="reading"/> is the read and the decoding.
+    /// make the hash and the running configuration disagree); it is computed when first asked for (by the status).
+    /// <paramref name="reading"/> is the read; with <paramref name="loader"/> the bytes go to it undecoded (an edit
+    /// inside one block decodes only that block).
     /// </remarks>
     private (KeepalivedConfig? Config, ContentHash Hash, IReadOnlyList<ConfigDiagnostic> Diagnostics, string? Unreadable) Read(string file, IncrementalConfigLoader? loader, out TimeSpan reading)
     {
@@ -94,11 +99,16 @@ internal sealed partial class DaemonController(
         }
 
         var hash = new ContentHash(bytes);
-        var content = bytes.AsSpan();
-        var text = Encoding.UTF8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[Encoding.UTF8.Preamble.Length..] : content);
         reading = Stopwatch.GetElapsedTime(started);
-        var result = loader is null ? KeepalivedConfigLoader.LoadText(text, file, arguments.LoadOptions()) : loader.LoadText(text, file, arguments.LoadOptions());
+        var result = loader is not null ? loader.LoadUtf8(bytes, file, arguments.LoadOptions()) : KeepalivedConfigLoader.LoadText(Decode(bytes), file, arguments.LoadOptions());
         return (result.HasErrors ? null : result.Config, hash, result.Diagnostics, null);
+    }
+
+    /// <summary>UTF-8 without its byte order mark, as <see cref="IncrementalConfigLoader.LoadUtf8"/> reads it.</summary>
+    private static string Decode(byte[] bytes)
+    {
+        var content = bytes.AsSpan();
+        return Encoding.UTF8.GetString(content.StartsWith(Encoding.UTF8.Preamble) ? content[Encoding.UTF8.Preamble.Length..] : content);
     }
 
     /// <summary>
@@ -190,7 +200,7 @@ internal sealed partial class DaemonController(
         }
 
         _config = config;
-        _configHash = hash.Value;
+        _configHash = hash;
         notifier.Notify(SystemdMessages.Status("starting"));
         var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) };
         foreach (var half in _halves)
@@ -242,25 +252,37 @@ internal sealed partial class DaemonController(
                 return refused;
             }
 
+            var notifying = Stopwatch.GetTimestamp();
             notifier.Notify(SystemdMessages.Reloading(Stopwatch.GetTimestamp()));
             var changes = new List<string>();
-            var stages = new List<string> { Milliseconds("read", reading), Milliseconds("parse+validate", loaded - reading) + $" ({_loader.LastLoad})" };
+            var stages = new List<string>
+            {
+                Milliseconds("read", reading),
+                Milliseconds("parse+validate", loaded - reading) + $" ({_loader.LastLoad})",
+                Milliseconds("notify", Stopwatch.GetElapsedTime(notifying)),
+            };
             try
             {
                 foreach (var half in _halves)
                 {
                     var applying = Stopwatch.GetTimestamp();
+                    if (half.Name == VrrpHalfName && !_applyFailed && _config is { } running && ReloadScope.LeavesVrrpAlone(running, config))
+                    {
+                        stages.Add(Milliseconds(VrrpHalfName + " untouched (no VRRP setting changed)", Stopwatch.GetElapsedTime(applying)));
+                        continue;
+                    }
+
                     changes.AddRange(await half.ApplyAsync(config, cancellationToken).ConfigureAwait(false));
                     stages.Add(Stage(half, Stopwatch.GetElapsedTime(applying)));
                 }
 
                 _config = config;
-                var hashing = Stopwatch.GetTimestamp();
-                _configHash = hash.Value;
-                stages.Add(Milliseconds("hash", Stopwatch.GetElapsedTime(hashing)));
+                _configHash = hash;
+                _applyFailed = false;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                _applyFailed = true;
                 LogReloadFailed(e);
                 var failed = new ReloadResult(time.GetUtcNow(), false, "reload failed while applying: " + e.Message, changes, diagnostics);
                 _lastReload = failed;
@@ -304,7 +326,7 @@ internal sealed partial class DaemonController(
         }
 
         var now = time.GetUtcNow();
-        var info = new DaemonInfo(BuildInfo.Version, Environment.ProcessId, StartedAt, (now - StartedAt).TotalSeconds, arguments.ConfigFile, _configHash, _lastReload);
+        var info = new DaemonInfo(BuildInfo.Version, Environment.ProcessId, StartedAt, (now - StartedAt).TotalSeconds, arguments.ConfigFile, _configHash.Value, _lastReload);
         return new DaemonStatus(info, parts.Instances, _details.Complete(_config, parts.VirtualServers));
     }
 

@@ -36,6 +36,8 @@ internal sealed partial class KadHostedService(
             _pidWritten = true;
         }
 
+        // Beside the start, which runs on one thread: by READY=1 the rehearsal is usually over.
+        new Thread(Rehearse) { IsBackground = true, Name = "reload-rehearsal" }.Start();
         await controller.StartAsync(cancellationToken).ConfigureAwait(false);
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal));
         _signals.Add(PosixSignalRegistration.Create((PosixSignal)SIGUSR1, OnSignal));
@@ -44,7 +46,7 @@ internal sealed partial class KadHostedService(
         {
             notifier.Notify(SystemdMessages.Ready + "\n" + SystemdMessages.Status(controller.StatusLine()));
             LogReady();
-            new Thread(Rehearse) { IsBackground = true, Name = "reload-rehearsal", Priority = ThreadPriority.Lowest }.Start();
+            ReloadRehearsal.CollectStartGarbage();
         });
         lifetime.ApplicationStopping.Register(() =>
         {

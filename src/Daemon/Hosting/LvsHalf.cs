@@ -4,6 +4,7 @@ using Kad.Config.Model;
 using Kad.Control;
 using Kad.Daemon.Lvs;
 using Kad.Netlink.Ipvs;
+using Kad.Netlink.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace Kad.Daemon.Hosting;
@@ -172,6 +173,28 @@ internal sealed class LvsHalf(ILoggerFactory loggers, TimeProvider time) : IDaem
         var mapped = Stopwatch.GetElapsedTime(mapping);
         var pass = await _service.StartAsync(model, cancellationToken).ConfigureAwait(false);
         LastApplyStages = string.Create(CultureInfo.InvariantCulture, $"map {mapped.TotalMilliseconds:F1} ms, first pass: {pass}");
+        if (model.VirtualServers.SelectMany(v => v.Services).FirstOrDefault() is { } first)
+        {
+            var client = _client;
+            _ = Task.Run(() => RehearseServiceRead(client, first.Key), CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// One service read the way a reload reads a changed one (read-only; the client is thread-safe), beside READY=1:
+    /// a start only dumps the table, so the first reload would otherwise compile the single-service read (tens of
+    /// milliseconds in the emulated lab) before its change reaches the kernel. See <see cref="ReloadRehearsal"/>.
+    /// </summary>
+    private static void RehearseServiceRead(IpvsClient client, IpvsServiceKey key)
+    {
+        try
+        {
+            _ = new NetlinkIpvsTable(client).ReadService(key);
+        }
+        catch (Exception e) when (e is NetlinkException or ObjectDisposedException)
+        {
+            // Only a warm-up: the service may be gone, or the daemon stopping.
+        }
     }
 
     /// <summary>Starts following the host's addresses once a configuration has ha_suspend (the first report comes before this returns).</summary>

@@ -64,13 +64,88 @@ public sealed class DaemonControllerReloadTests
         });
     }
 
+    private const string Instance = "vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  priority 100\n}\n";
+
+    [TestCase("", false, TestName = "ReloadAsync_OnlyAVirtualServerEdited_VrrpHalfIsLeftOut")]
+    [TestCase("vrrp_track_file tf {\n  file /tmp/kad-tf\n  init_file 5\n}\n", true, TestName = "ReloadAsync_VirtualServerEditedWithAnInitFile_VrrpHalfStillReloads")]
+    [TestCase("global_defs {\n  vrrp_startup_delay 5\n}\n", true, TestName = "ReloadAsync_VirtualServerEditedWithAStartupDelay_VrrpHalfStillReloads")]
+    public async Task ReloadAsync_VirtualServerEdited_VrrpHalfOnlyWhenItsReloadDoesMore(string extra, bool vrrpReloads)
+    {
+        File.WriteAllText(ConfigFile, extra + Instance + Config());
+        var vrrp = new RecordingHalf("vrrp");
+        var lvs = new RecordingHalf("lvs");
+        using var controller = NewController(vrrp, lvs);
+        await controller.StartAsync(CancellationToken.None);
+
+        File.WriteAllText(ConfigFile, extra + Instance + Config(secondWeight: 4));
+        var result = await controller.ReloadAsync(CancellationToken.None);
+
+        Assert.That(result.Applied, Is.True);
+        Assert.That((vrrp.Configs.Count, lvs.Configs.Count), Is.EqualTo((vrrpReloads ? 2 : 1, 2)));
+    }
+
+    [Test]
+    public async Task ReloadAsync_VrrpInstanceEdited_BothHalvesReload()
+    {
+        File.WriteAllText(ConfigFile, Instance + Config());
+        var vrrp = new RecordingHalf("vrrp");
+        var lvs = new RecordingHalf("lvs");
+        using var controller = NewController(vrrp, lvs);
+        await controller.StartAsync(CancellationToken.None);
+
+        File.WriteAllText(ConfigFile, Instance.Replace("priority 100", "priority 101", StringComparison.Ordinal) + Config());
+        await controller.ReloadAsync(CancellationToken.None);
+
+        Assert.That((vrrp.Configs.Count, lvs.Configs.Count), Is.EqualTo((2, 2)));
+        Assert.That(vrrp.Configs[1].VrrpInstances[0].Priority, Is.EqualTo(101));
+    }
+
+    [Test]
+    public async Task ReloadAsync_AfterAReloadThatFailedWhileApplying_VrrpHalfIsAskedAgain()
+    {
+        File.WriteAllText(ConfigFile, Instance + Config());
+        var vrrp = new RecordingHalf("vrrp") { FailNextApply = true };
+        var lvs = new RecordingHalf("lvs");
+        using var controller = NewController(vrrp, lvs);
+        await controller.StartAsync(CancellationToken.None);
+
+        File.WriteAllText(ConfigFile, Instance.Replace("priority 100", "priority 101", StringComparison.Ordinal) + Config());
+        var failed = await controller.ReloadAsync(CancellationToken.None);
+        File.WriteAllText(ConfigFile, Instance + Config(secondWeight: 2));
+        var next = await controller.ReloadAsync(CancellationToken.None);
+
+        Assert.That((failed.Applied, next.Applied), Is.EqualTo((false, true)));
+        Assert.That(vrrp.Configs, Has.Count.EqualTo(3), "the half that may hold the failed configuration is handed the next one");
+    }
+
+    [Test]
+    public void LeavesVrrpAlone_GlobalOrVrrpPartChanged_IsFalse()
+    {
+        var running = FullLoad(Instance + Config());
+        var global = running with { Global = running.Global with { RouterId = "other" } };
+        var instance = FullLoad(Instance.Replace("priority 100", "priority 99", StringComparison.Ordinal) + Config());
+        var virtualServer = FullLoad(Instance + Config(secondWeight: 3));
+
+        Assert.That(
+            (ReloadScope.LeavesVrrpAlone(running, global), ReloadScope.LeavesVrrpAlone(running, instance), ReloadScope.LeavesVrrpAlone(running, virtualServer)),
+            Is.EqualTo((false, false, true)));
+    }
+
+    private DaemonController NewController(params IDaemonHalf[] halves) => new(
+        new KadArguments(ConfigFile, true, false, false, false, false, null, Path.Combine(_directory, "kad.sock")),
+        halves,
+        new SilentNotifier(),
+        new NoKernel(),
+        new FakeTimeProvider(),
+        NullLogger<DaemonController>.Instance);
+
     private KeepalivedConfig FullLoad(string text) => KeepalivedConfigLoader.LoadText(text, ConfigFile, new ConfigLoadOptions()).Config;
 
-    private sealed class RecordingHalf : IDaemonHalf
+    private sealed class RecordingHalf(string name = "lvs") : IDaemonHalf
     {
         public List<KeepalivedConfig> Configs { get; } = [];
 
-        public string Name => "lvs";
+        public string Name => name;
 
         public Task StartAsync(KeepalivedConfig config, CancellationToken cancellationToken)
         {
@@ -78,9 +153,17 @@ public sealed class DaemonControllerReloadTests
             return Task.CompletedTask;
         }
 
+        public bool FailNextApply { get; set; }
+
         public Task<IReadOnlyList<string>> ApplyAsync(KeepalivedConfig config, CancellationToken cancellationToken)
         {
             Configs.Add(config);
+            if (FailNextApply)
+            {
+                FailNextApply = false;
+                throw new InvalidOperationException("apply failed (test)");
+            }
+
             return Task.FromResult<IReadOnlyList<string>>(["applied"]);
         }
 

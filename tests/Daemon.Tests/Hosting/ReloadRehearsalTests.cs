@@ -10,11 +10,12 @@ public class ReloadRehearsalTests
     [Test]
     public void Run_OneLineEdit_TakesTheIncrementalLoadAndTheInPlaceSwitch()
     {
-        var (incremental, switchedInPlace) = ReloadRehearsal.Run(new ConfigLoadOptions());
+        var (incremental, switchedInPlace, operations) = ReloadRehearsal.Run(new ConfigLoadOptions());
         using (Assert.EnterMultipleScope())
         {
             Assert.That(incremental, Is.True, "the second text was read incrementally");
             Assert.That(switchedInPlace, Is.True, "the planner switched in place");
+            Assert.That(operations.Select(o => o.Name), Is.EqualTo(new[] { "IPVS SET_DEST" }), "the reconciler's reload pass edited the one destination");
         }
     }
 }
