@@ -564,19 +564,7 @@ public sealed partial class LvsService : IAsyncDisposable
             return;
         }
 
-        try
-        {
-            Pass(_health, new HashSet<string>(StringComparer.Ordinal) { change.Server.VirtualServer }, CancellationToken.None, fromKnown: true);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogReconcileFailed(_logger, ex);
-            Wake();
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        HealthPassUnderGate(new HashSet<string>(StringComparer.Ordinal) { change.Server.VirtualServer }, CancellationToken.None);
     }
 
     /// <summary>
@@ -590,10 +578,18 @@ public sealed partial class LvsService : IAsyncDisposable
     private async Task HealthPassAsync(List<HealthEvent> changes, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Asked again under the gate: the pass run on the checker's thread usually applied them already.
+        HealthPassUnderGate(changes.Where(Matters).Select(c => c.Server.VirtualServer).ToHashSet(StringComparer.Ordinal), cancellationToken);
+    }
+
+    /// <summary>
+    /// The health pass of <paramref name="scope"/> (none when empty) with the gate already held, released here: a
+    /// failed apply (e.g. the socket) must not end watching, so it is logged and a full pass retries.
+    /// </summary>
+    private void HealthPassUnderGate(IReadOnlySet<string> scope, CancellationToken cancellationToken)
+    {
         try
         {
-            // Asked again under the gate: the pass run on the checker's thread usually applied them already.
-            var scope = changes.Where(Matters).Select(c => c.Server.VirtualServer).ToHashSet(StringComparer.Ordinal);
             if (scope.Count > 0)
             {
                 Pass(_health, scope, cancellationToken, fromKnown: true);
@@ -601,7 +597,6 @@ public sealed partial class LvsService : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A failed apply (e.g. the socket) must not end watching: a full pass retries.
             LogReconcileFailed(_logger, ex);
             Wake();
         }

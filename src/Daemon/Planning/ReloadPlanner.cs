@@ -207,7 +207,7 @@ internal static class ReloadPlanner
     }
 
     private static string VirtualMac(Kad.Vrrp.Engine.VrrpInstanceOptions options) => options.VirtualMac is { } vmac
-        ? $"{vmac.InterfaceName} {string.Join(':', vmac.MacAddress.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))}{(vmac.TransmitOnBase ? " vmac_xmit_base" : "")}"
+        ? $"{vmac.InterfaceName} {Kad.Vrrp.Engine.VirtualMac.ToColonString(vmac.MacAddress)}{(vmac.TransmitOnBase ? " vmac_xmit_base" : "")}"
         : "-";
 
     private static void Compare<T>(List<string> changes, string name, T was, T now)

@@ -195,10 +195,12 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         var v4 = _instances.Where(i => !i.IsIPv6).ToList();
         var v6 = _instances.Where(i => i.IsIPv6).ToList();
         // Source addresses come from each instance's own (base) interface: a VMAC holds no address of its own but the
-        // VIPs (IPv6: a copy of the base's link-local, added when it is created).
+        // VIPs (IPv6: a copy of the base's link-local, added when it is created). One snapshot of the host's
+        // interfaces serves every instance.
+        var interfaces = NetworkInterface.GetAllNetworkInterfaces();
         var linkLocal = v6.Count == 0 ? null
             : v6.Select(i => i.Options.SourceAddress).FirstOrDefault(a => a is not null)
-                ?? AddressesOf(v6[0].Options.Interface).FirstOrDefault(a => a.IsIPv6LinkLocal)
+                ?? AddressesOf(interfaces, v6[0].Options.Interface).FirstOrDefault(a => a.IsIPv6LinkLocal)
                 ?? throw new InvalidOperationException($"{v6[0].Options.Interface} has no IPv6 link-local address");
         CreateVirtualMacs(linkLocal);
         if (v4.Count > 0)
@@ -206,7 +208,7 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
             _socketV4 = VrrpSocket.Open(InterfaceName, AddressFamily.InterNetwork, Groups(v4));
             foreach (var instance in v4)
             {
-                var primary = AddressesOf(instance.Options.Interface).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
+                var primary = AddressesOf(interfaces, instance.Options.Interface).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
                 BindInstance(instance, _socketV4, instance.Options.SourceAddress ?? primary
                     ?? throw new InvalidOperationException($"{instance.Name}: {instance.Options.Interface} has no IPv4 address"));
             }
@@ -250,9 +252,9 @@ public sealed unsafe class VrrpInterfaceLoop : IVrrpWire, IDisposable
         }
     }
 
-    private static IEnumerable<IPAddress> AddressesOf(string interfaceName)
+    private static IEnumerable<IPAddress> AddressesOf(NetworkInterface[] interfaces, string interfaceName)
     {
-        var nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == interfaceName)
+        var nic = interfaces.FirstOrDefault(n => n.Name == interfaceName)
             ?? throw new InvalidOperationException($"interface {interfaceName} not found");
         return nic.GetIPProperties().UnicastAddresses.Select(u => u.Address);
     }
