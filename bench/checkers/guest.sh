@@ -14,14 +14,18 @@
 #                      Rounds start once the daemon is quiet after its start (see react()).
 #   checker_cpu_1000   1,000 real servers with TCP_CHECK, delay_loop 1, against a live listener: CPU seconds used by
 #                      the daemon (kad: the whole process; keepalived: its checker child) over WINDOW seconds after a
-#                      warm-up, in ms of CPU per second of wall time.
-#   checker_cpu_per_check  that CPU divided by the checks the listener accepted in the window (us per check).
-#   checker_rss_1000   resident set size at the end of the window (MiB).
+#                      warm-up, in ms of CPU per second of wall time; SCALE_PAIRS runs of each daemon, ordered kad,
+#                      keepalived, keepalived, kad, ... and summed (detail lines: each run's user/system split and
+#                      each adjacent pair's ratio).
+#   checker_cpu_per_check  that CPU divided by the checks the listener accepted in the windows (us per check).
+#   checker_rss_1000   resident set size at the end of the window, the larger of the daemon's runs (MiB).
 set -u
 rounds=${1:-11}
 window=${2:-30}
 warmup=${3:-15}
 phased=${4:-6}
+scale_pairs=${5:-2}
+ns=bench # the namespace the daemon runs in
 driver=/lab/files/Lvs.LabDriver
 hz=100 # USER_HZ: /proc/PID/stat times are in 1/100 s on x86 Linux
 
@@ -43,8 +47,8 @@ field() { awk -v k="$1" -v f="$2" '$1 == "ROUND" && $2 == k { for (i = 4; i <= N
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.3f\n", a / b }'; }
 
 ip netns add bench && ip -n bench link set lo up
-# Every address of 10.30.0.0/16 and 10.31.0.0/16 is local in the namespace (AnyIP), so one listener serves them all.
-ip -n bench route add local 10.30.0.0/16 dev lo
+# Every address of 10.31.0.0/16 is local in the namespace (AnyIP), so one listener serves them all (the 1,000-checker
+# runs do the same with 10.30.0.0/16 in namespaces of their own).
 ip -n bench route add local 10.31.0.0/16 dev lo
 mkdir -p /tmp/www && echo ok > /tmp/www/index.html
 
@@ -52,12 +56,12 @@ mkdir -p /tmp/www && echo ok > /tmp/www/index.html
 start_daemon() {
   case "$1" in
     kad)
-      ip netns exec bench kad --dont-fork --log-console -f "$2" --status-socket /run/kad-bench.sock > /tmp/kad.log 2>&1 &
+      ip netns exec "$ns" kad --dont-fork --log-console -f "$2" --status-socket /run/kad-bench.sock > /tmp/kad.log 2>&1 &
       echo $! > /tmp/daemon.pid
       cat /tmp/daemon.pid ;;
     keepalived)
       rm -f /tmp/ka.pid /tmp/ka-chk.pid
-      ip netns exec bench keepalived -n -l -C -f "$2" -p /tmp/ka.pid -c /tmp/ka-chk.pid > /tmp/keepalived.log 2>&1 &
+      ip netns exec "$ns" keepalived -n -l -C -f "$2" -p /tmp/ka.pid -c /tmp/ka-chk.pid > /tmp/keepalived.log 2>&1 &
       echo $! > /tmp/daemon.pid
       i=0; while [ ! -s /tmp/ka-chk.pid ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
       cat /tmp/ka-chk.pid ;;
@@ -66,10 +70,10 @@ start_daemon() {
 stop_daemon() {
   pid=$(cat /tmp/daemon.pid); kill "$pid"
   i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-  ip netns exec bench ipvsadm -C
+  ip netns exec "$ns" ipvsadm -C
 }
-dests() { ip netns exec bench ipvsadm -Ln | grep -c '^  -> [0-9]'; }
-has_dest() { ip netns exec bench ipvsadm -Ln -t "$1" 2>/dev/null | grep -q " $2 "; }
+dests() { ip netns exec "$ns" ipvsadm -Ln | grep -c '^  -> [0-9]'; }
+has_dest() { ip netns exec "$ns" ipvsadm -Ln -t "$1" 2>/dev/null | grep -q " $2 "; }
 
 # ---- reaction ------------------------------------------------------------------------------------------------------
 cat > /tmp/react.conf <<'CONF'
@@ -132,6 +136,10 @@ kill "$steady"
 echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio "$kad_react" "$ref_react")"
 
 # ---- 1,000 checkers ------------------------------------------------------------------------------------------------
+# Each daemon runs SCALE_PAIRS times in the order kad, keepalived, keepalived, kad, kad, ... (ABBA), so a drift of the
+# emulated CPU's speed over the runs (seen: the same pair 50 % slower four minutes later) weighs on both alike. Each
+# run has a fresh namespace with its own listener: the previous run's TIME_WAIT sockets (60,000 after a minute of
+# 1,000 checks a second) do not burden the next daemon's connects.
 {
   printf 'global_defs {\n    router_id bench\n}\nvirtual_server 10.29.0.1 8080 {\n    delay_loop 1\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n'
   i=0
@@ -141,29 +149,35 @@ echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio
   done
   printf '}\n'
 } > /tmp/scale.conf
-if [ -x /lab/files/listener ]; then
-  ip netns exec bench /lab/files/listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
-else
-  ip netns exec bench "$driver" listen 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
-fi
-listener=$!
-i=0; while [ ! -s /tmp/accepted ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+listener=/lab/files/listener
+[ -x "$listener" ] || listener="$driver listen"
 
-scale() { # daemon -> "cpu_ms_per_s us_per_check rss_mib"
+# per_check CPU_TICKS CHECKS: microseconds of CPU per check.
+per_check() { awk -v c="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / hz / n : 0) }'; }
+scale() { # daemon run -> "cpu_ticks utime_ticks stime_ticks wall_cs checks rss_kib"
+  scale_run=$2
+  ns=scale$scale_run
+  ip netns add "$ns" && ip -n "$ns" link set lo up && ip -n "$ns" route add local 10.30.0.0/16 dev lo
+  rm -f /tmp/accepted
+  ip netns exec "$ns" $listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
+  listener_pid=$!
+  i=0; while [ ! -s /tmp/accepted ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
   pid=$(start_daemon "$1" /tmp/scale.conf)
   # Started once its first destinations are in IPVS (a daemon that cannot keep up with 1,000 checks never holds all
   # 1,000, so waiting for all of them could take forever); the count is printed before and after the window.
   t_start=$(now_cs)
   while [ "$(dests)" -lt 1 ] && [ $(( $(now_cs) - t_start )) -lt 60000 ]; do sleep 1; done
-  echo "# $1: $(dests) destinations in IPVS $(( ($(now_cs) - t_start) / 100 )) s after start; warm-up ${warmup} s" >&2
+  echo "# $1 run $scale_run: $(dests) destinations in IPVS $(( ($(now_cs) - t_start) / 100 )) s after start; warm-up ${warmup} s" >&2
   sleep "$warmup"
   thread_ticks "$pid" > /tmp/threads0
-  c0=$(cpu_ticks "$pid"); a0=$(cat /tmp/accepted); t0=$(now_cs)
+  set -- "$1" $(awk '{ print $14, $15 }' "/proc/$pid/stat"); u0=$2; s0=$3
+  a0=$(cat /tmp/accepted); t0=$(now_cs)
   sleep "$window"
-  c1=$(cpu_ticks "$pid"); a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
-  checks=$((a1 - a0))
+  set -- "$1" $(awk '{ print $14, $15 }' "/proc/$pid/stat"); u1=$2; s1=$3
+  a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
   thread_ticks "$pid" > /tmp/threads1
-  echo "# $1: cpu $(( (c1 - c0) * 1000 / hz )) ms over $(( (t1 - t0) * 10 )) ms, $checks checks accepted, rss ${rss} KiB, $(dests) destinations" >&2
+  checks=$((a1 - a0)); cpu=$((u1 - u0 + s1 - s0))
+  echo "# $1 run $scale_run: cpu $((cpu * 1000 / hz)) ms (user $(( (u1 - u0) * 1000 / hz )), system $(( (s1 - s0) * 1000 / hz ))) over $(( (t1 - t0) * 10 )) ms, $checks checks accepted ($(per_check "$cpu" "$checks") us each), rss ${rss} KiB, $(dests) destinations" >&2
   # Where the CPU went, per thread, over the window (ms).
   awk -v hz="$hz" 'NR == FNR { was[$1] = $2; next } { ms = ($2 - was[$1]) * 1000 / hz; $1 = ""; $2 = ""; if (ms > 0) print ms, $0 }' \
     /tmp/threads0 /tmp/threads1 | sort -rn | head -5 | sed "s/^/# $1 thread cpu ms: /" >&2
@@ -172,12 +186,27 @@ scale() { # daemon -> "cpu_ms_per_s us_per_check rss_mib"
     grep -- '-> Down' /tmp/kad.log | sed 's/.*TCP_CHECK#0 //' | cut -d';' -f1 | sed 's/[0-9.]*:[0-9]*//g' | sort | uniq -c | sort -rn | head -5 | sed 's/^/# kad down reasons: /' >&2
   fi
   stop_daemon
-  awk -v c=$(( (c1 - c0) * 1000 / hz )) -v t=$(( (t1 - t0) * 10 )) -v n="$checks" -v r="$rss" \
-    'BEGIN { printf "%.1f %.1f %.1f\n", c * 1000 / t, (n > 0 ? c * 1000 / n : 0), r / 1024 }'
+  kill "$listener_pid"; wait "$listener_pid" 2> /dev/null
+  ip netns del "$ns"
+  echo "$cpu $((u1 - u0)) $((s1 - s0)) $((t1 - t0)) $checks $rss"
 }
-set -- $(scale kad); kad_cpu=$1; kad_per=$2; kad_rss=$3
-set -- $(scale keepalived); ref_cpu=$1; ref_per=$2; ref_rss=$3
-kill "$listener"
+# Sums over a daemon's runs: CPU ticks, wall centiseconds, checks; and the largest RSS.
+kad_sum="0 0 0 0"; ref_sum="0 0 0 0"
+add() { echo "$1" | awk -v r="$2" '{ split(r, x, " "); printf "%d %d %d %d\n", $1 + x[1], $2 + x[4], $3 + x[5], ($4 > x[6] ? $4 : x[6]) }'; }
+pair=1; n=0
+while [ "$pair" -le "$scale_pairs" ]; do
+  if [ $((pair % 2)) -eq 1 ]; then first=kad; else first=keepalived; fi
+  for daemon in $first $([ "$first" = kad ] && echo keepalived || echo kad); do
+    n=$((n + 1)); run=$(scale "$daemon" "$n")
+    if [ "$daemon" = kad ]; then kad_run=$run; kad_sum=$(add "$kad_sum" "$run"); else ref_run=$run; ref_sum=$(add "$ref_sum" "$run"); fi
+  done
+  set -- $kad_run; kad_pc=$(per_check "$1" "$5")
+  set -- $ref_run; ref_pc=$(per_check "$1" "$5")
+  echo "# pair $pair (first $first): cpu per check kad $kad_pc us, keepalived $ref_pc us, ratio $(ratio "$kad_pc" "$ref_pc")" >&2
+  pair=$((pair + 1))
+done
+set -- $kad_sum; kad_cpu=$(awk -v c="$1" -v t="$2" -v hz="$hz" 'BEGIN { printf "%.1f", c * 1e5 / hz / t }'); kad_per=$(per_check "$1" "$3"); kad_rss=$(awk -v r="$4" 'BEGIN { printf "%.1f", r / 1024 }')
+set -- $ref_sum; ref_cpu=$(awk -v c="$1" -v t="$2" -v hz="$hz" 'BEGIN { printf "%.1f", c * 1e5 / hz / t }'); ref_per=$(per_check "$1" "$3"); ref_rss=$(awk -v r="$4" 'BEGIN { printf "%.1f", r / 1024 }')
 echo "BENCH checker_cpu_1000 kad=$kad_cpu ref=$ref_cpu unit=cpu_ms_per_s ratio=$(ratio "$kad_cpu" "$ref_cpu")"
 echo "BENCH checker_cpu_per_check kad=$kad_per ref=$ref_per unit=us ratio=$(ratio "$kad_per" "$ref_per")"
 echo "BENCH checker_rss_1000 kad=$kad_rss ref=$ref_rss unit=MiB ratio=$(ratio "$kad_rss" "$ref_rss")"
