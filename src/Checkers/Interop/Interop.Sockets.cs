@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Kad.Checkers;
 
 /// <summary>
-/// The few socket, epoll and eventfd calls of TCP_CHECK's connect path (<see cref="Probes.TcpConnector"/>) and of the
+/// The few socket, epoll, eventfd and timerfd calls of TCP_CHECK's connect path (<see cref="Probes.TcpConnector"/>) and of the
 /// loop it runs on (<see cref="Scheduling.CheckLoop"/>). Plain descriptors,
 /// not SafeHandles: each one is owned by exactly one attempt, which closes it once (see the connector).
 /// </summary>
@@ -34,6 +34,26 @@ internal static partial class Interop
     internal const short POLLOUT = 0x004; // asm-generic/poll.h
     internal const int EFD_NONBLOCK = 0x800; // sys/eventfd.h
     internal const int EFD_CLOEXEC = 0x80000;
+    internal const int ENOSYS = 38;
+    internal const int CLOCK_MONOTONIC = 1; // linux/time.h
+    internal const int TFD_NONBLOCK = 0x800; // sys/timerfd.h
+    internal const int TFD_CLOEXEC = 0x80000;
+
+    /// <summary>struct timespec (64-bit).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>struct itimerspec: the repeat interval (zero: one shot), then the first expiry.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TimerSpec
+    {
+        public Timespec Interval;
+        public Timespec Value;
+    }
 
     /// <summary>struct pollfd.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -81,6 +101,17 @@ internal static partial class Interop
 
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     internal static unsafe partial int EpollWait(int epfd, EpollEvent* events, int maxEvents, int timeout);
+
+    /// <summary>epoll_wait with a nanosecond timeout (null: none); Linux 5.11, glibc 2.35.</summary>
+    [LibraryImport("libc", EntryPoint = "epoll_pwait2", SetLastError = true)]
+    internal static unsafe partial int EpollPwait2(int epfd, EpollEvent* events, int maxEvents, Timespec* timeout, void* signalMask);
+
+    [LibraryImport("libc", EntryPoint = "timerfd_create", SetLastError = true)]
+    internal static partial int TimerFdCreate(int clockId, int flags);
+
+    /// <summary>With flags 0 <paramref name="next"/> is relative to now; an all-zero value disarms the timer.</summary>
+    [LibraryImport("libc", EntryPoint = "timerfd_settime", SetLastError = true)]
+    internal static unsafe partial int TimerFdSetTime(int fd, int flags, TimerSpec* next, TimerSpec* previous);
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     internal static partial int EventFd(uint initialValue, int flags);

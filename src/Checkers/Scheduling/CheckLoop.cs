@@ -14,30 +14,41 @@ internal interface IReadyHandler
 /// TCP connect in progress, and its wait doubles as the schedule's timer (the wait's timeout is the time to the next
 /// due wake-up, asked of the owner before each wait). A due check therefore starts, and its connect completes, on
 /// this thread without any wake-up of another thread, timer thread or thread-pool hand-off. Other threads wake it
-/// through an eventfd when they schedule something earlier than it is waiting for.
+/// through an eventfd when they schedule something earlier than it is waiting for. The wait's timeout has nanosecond
+/// resolution (epoll_pwait2), and a long one is kept by a timerfd in the set instead: Linux lets a poll timeout of a
+/// task that is not real-time expire late by 0.1 % of its length (fs/select.c, select_estimate_accuracy), 1 ms on a
+/// delay_loop of 1 s, while a timerfd expires on time, as keepalived's timer does.
 /// </summary>
 internal sealed class CheckLoop : IDisposable
 {
     private const ulong WakeData = ulong.MaxValue;
+    private const ulong TimerData = ulong.MaxValue - 1;
 
-    private readonly Func<int> _waitMilliseconds;
+    // Up to here a timeout's slack is at most the thread's default 50 us timer slack; beyond, the timerfd keeps it.
+    private const long LongWaitNanoseconds = 50_000_000;
+
+    private readonly Func<long> _waitNanoseconds;
     private readonly Action _woke;
     private readonly Action _afterWait;
     private readonly Lock _gate = new();
     private readonly Stack<int> _free = new();
     private readonly int _epoll;
     private readonly int _wake;
+    private readonly int _timer;
     private readonly Thread _thread;
     private IReadyHandler?[] _slots = new IReadyHandler?[64];
     private int _used;
     private volatile bool _stopping;
+    private bool _timerArmed;
+    private bool _noPwait2;
+    private long _timerExpirations;
 
-    /// <param name="waitMilliseconds">Before each wait: how long it may last (-1 for no limit); called on the loop's thread.</param>
+    /// <param name="waitNanoseconds">Before each wait: how long it may last (-1 for no limit); called on the loop's thread.</param>
     /// <param name="woke">Right after each wait, before the ready descriptors' callbacks; called on the loop's thread.</param>
     /// <param name="afterWait">After each wait and the ready descriptors' callbacks; called on the loop's thread.</param>
-    public CheckLoop(Func<int> waitMilliseconds, Action woke, Action afterWait)
+    public CheckLoop(Func<long> waitNanoseconds, Action woke, Action afterWait)
     {
-        _waitMilliseconds = waitMilliseconds;
+        _waitNanoseconds = waitNanoseconds;
         _woke = woke;
         _afterWait = afterWait;
         _epoll = Interop.EpollCreate1(Interop.EPOLL_CLOEXEC);
@@ -47,7 +58,8 @@ internal sealed class CheckLoop : IDisposable
         }
 
         _wake = Interop.EventFd(0, Interop.EFD_NONBLOCK | Interop.EFD_CLOEXEC);
-        if (_wake < 0 || Add(_wake, Interop.EPOLLIN, WakeData) != 0)
+        _timer = _wake < 0 ? -1 : Interop.TimerFdCreate(Interop.CLOCK_MONOTONIC, Interop.TFD_NONBLOCK | Interop.TFD_CLOEXEC);
+        if (_timer < 0 || Add(_wake, Interop.EPOLLIN, WakeData) != 0 || Add(_timer, Interop.EPOLLIN, TimerData) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             Interop.Close(_epoll);
@@ -56,7 +68,12 @@ internal sealed class CheckLoop : IDisposable
                 Interop.Close(_wake);
             }
 
-            throw new InvalidOperationException($"eventfd for the check loop failed: errno {errno}");
+            if (_timer >= 0)
+            {
+                Interop.Close(_timer);
+            }
+
+            throw new InvalidOperationException($"eventfd or timerfd for the check loop failed: errno {errno}");
         }
 
         _thread = new Thread(Run) { IsBackground = true, Name = "kad checks" };
@@ -99,6 +116,9 @@ internal sealed class CheckLoop : IDisposable
     public int WatchWritable(int fd, int slot, uint generation) =>
         Add(fd, Interop.EPOLLOUT | Interop.EPOLLONESHOT, ((ulong)generation << 32) | (uint)slot) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
+    /// <summary>How many waits the timerfd ended (the long ones); read by tests.</summary>
+    internal long TimerExpirations => Interlocked.Read(ref _timerExpirations);
+
     /// <summary>Ends the wait in progress (or the next one) at once.</summary>
     public unsafe void Wake()
     {
@@ -125,7 +145,7 @@ internal sealed class CheckLoop : IDisposable
         var events = stackalloc Interop.EpollEvent[Batch];
         while (!_stopping)
         {
-            var count = Interop.EpollWait(_epoll, events, Batch, _stopping ? 0 : _waitMilliseconds());
+            var count = Wait(events, Batch, _stopping ? 0 : _waitNanoseconds());
             if (count < 0)
             {
                 if (Marshal.GetLastPInvokeError() != Interop.EINTR)
@@ -141,10 +161,16 @@ internal sealed class CheckLoop : IDisposable
             for (var i = 0; i < count; i++)
             {
                 var data = events[i].Data;
-                if (data == WakeData)
+                if (data >= TimerData)
                 {
                     ulong drained;
-                    Interop.Read(_wake, &drained, sizeof(ulong));
+                    Interop.Read(data == WakeData ? _wake : _timer, &drained, sizeof(ulong));
+                    if (data == TimerData)
+                    {
+                        _timerArmed = false;
+                        Interlocked.Increment(ref _timerExpirations);
+                    }
+
                     continue;
                 }
 
@@ -175,7 +201,63 @@ internal sealed class CheckLoop : IDisposable
             }
         }
 
+        Interop.Close(_timer);
         Interop.Close(_wake);
         Interop.Close(_epoll);
+    }
+
+    /// <summary>One wait of at most <paramref name="nanoseconds"/> (-1: no limit); the epoll_wait result.</summary>
+    private unsafe int Wait(Interop.EpollEvent* events, int batch, long nanoseconds)
+    {
+        if (nanoseconds > LongWaitNanoseconds && ArmTimer(nanoseconds))
+        {
+            nanoseconds = -1;
+        }
+        else if (_timerArmed)
+        {
+            ArmTimer(0); // a stale expiry would only cost a spurious wake-up, but disarming is as cheap as handling one
+        }
+
+        if (!_noPwait2)
+        {
+            var timeout = new Interop.Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+            try
+            {
+                var count = Interop.EpollPwait2(_epoll, events, batch, nanoseconds < 0 ? null : &timeout, null);
+                if (count >= 0 || Marshal.GetLastPInvokeError() != Interop.ENOSYS)
+                {
+                    return count;
+                }
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // glibc before 2.35
+            }
+
+            _noPwait2 = true; // older kernel or glibc: milliseconds for good
+        }
+
+        // Rounded up, so that a wake-up never comes early.
+        var milliseconds = nanoseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, (nanoseconds + 999_999) / 1_000_000);
+        return Interop.EpollWait(_epoll, events, batch, milliseconds);
+    }
+
+    /// <summary>
+    /// Arms the timer to expire once after <paramref name="nanoseconds"/>; 0 disarms it. False if the kernel refused
+    /// (not expected: the descriptor is ours); the wait then keeps its own timeout.
+    /// </summary>
+    private unsafe bool ArmTimer(long nanoseconds)
+    {
+        var spec = new Interop.TimerSpec
+        {
+            Value = new Interop.Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 },
+        };
+        if (Interop.TimerFdSetTime(_timer, 0, &spec, null) != 0)
+        {
+            return false;
+        }
+
+        _timerArmed = nanoseconds != 0;
+        return true;
     }
 }

@@ -46,7 +46,7 @@ internal sealed class CheckScheduler : IDisposable
         if (ReferenceEquals(time, TimeProvider.System) && CheckLoop.IsSupported)
         {
             _loopRunsSchedule = true;
-            _loop = new CheckLoop(WaitMilliseconds, () => _loopNow = _time.GetTimestamp(), RunDueOnLoop);
+            _loop = new CheckLoop(WaitNanoseconds, () => _loopNow = _time.GetTimestamp(), RunDueOnLoop);
         }
         else
         {
@@ -65,7 +65,7 @@ internal sealed class CheckScheduler : IDisposable
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                return _loop ??= new CheckLoop(static () => Timeout.Infinite, static () => { }, static () => { });
+                return _loop ??= new CheckLoop(static () => -1, static () => { }, static () => { });
             }
         }
     }
@@ -214,8 +214,8 @@ internal sealed class CheckScheduler : IDisposable
         }
     }
 
-    /// <summary>On the loop's thread, before each wait: milliseconds until the earliest wake-up (rounded up), or -1.</summary>
-    private int WaitMilliseconds()
+    /// <summary>On the loop's thread, before each wait: nanoseconds until the earliest wake-up (rounded up), or -1.</summary>
+    private long WaitNanoseconds()
     {
         lock (_gate)
         {
@@ -228,11 +228,11 @@ internal sealed class CheckScheduler : IDisposable
             if (_disposed || !_queue.TryPeek(out _, out var due))
             {
                 _armedFor = long.MaxValue;
-                return Timeout.Infinite;
+                return -1;
             }
 
             _armedFor = due;
-            return (int)Math.Min(int.MaxValue, Math.Ceiling(Until(due).TotalMilliseconds));
+            return Until(due).Ticks * (1_000_000_000 / TimeSpan.TicksPerSecond);
         }
     }
 

@@ -57,6 +57,51 @@ public sealed class CheckSchedulerLoopTests
     }
 
     [Test]
+    public async Task Schedule_LongWait_IsKeptByTheTimerfdNotBeforeItsTime()
+    {
+        using var scheduler = new CheckScheduler(TimeProvider.System);
+        var work = new Work();
+
+        scheduler.Schedule(work, 1, TimeSpan.FromMilliseconds(300));
+
+        Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "ran");
+        Assert.That(work.Runs.Single().At, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(300) - CheckScheduler.CoalesceWindow));
+        Assert.That(scheduler.Io.TimerExpirations, Is.EqualTo(1), "the 300 ms wait ended by the timerfd, not by epoll's own timeout");
+    }
+
+    [Test]
+    public async Task Schedule_ShortWaits_DoNotUseTheTimerfd()
+    {
+        using var scheduler = new CheckScheduler(TimeProvider.System);
+        var work = new Work();
+
+        scheduler.Schedule(work, 1, TimeSpan.FromMilliseconds(30));
+        Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "ran");
+        work.Latest = 2;
+        scheduler.Schedule(work, 2, TimeSpan.FromMilliseconds(20));
+        Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "ran again");
+
+        Assert.That(scheduler.Io.TimerExpirations, Is.Zero, "waits this short keep epoll's nanosecond timeout");
+    }
+
+    [Test]
+    public async Task Schedule_EarlierAfterALongWaitBegan_StaleTimerfdExpiryRunsNothing()
+    {
+        using var scheduler = new CheckScheduler(TimeProvider.System);
+        var work = new Work();
+        scheduler.Schedule(work, 1, TimeSpan.FromMilliseconds(400));
+        await Task.Delay(100); // the loop now waits on the timerfd, armed for about 300 ms from here
+        work.Latest = 2;
+
+        scheduler.Schedule(work, 2, TimeSpan.FromMilliseconds(10));
+        Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "the earlier wake-up ran");
+        await Task.Delay(500); // past the first wake-up's time
+
+        Assert.That(work.Runs, Has.Count.EqualTo(1), "the superseded wake-up ran nothing");
+        Assert.That(scheduler.Io.TimerExpirations, Is.Zero, "the short wait disarmed the timer");
+    }
+
+    [Test]
     public async Task Schedule_EarlierThanTheLoopWaitsFor_WakesTheLoop()
     {
         using var scheduler = new CheckScheduler(TimeProvider.System);
