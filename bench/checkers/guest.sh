@@ -52,16 +52,18 @@ ip netns add bench && ip -n bench link set lo up
 ip -n bench route add local 10.31.0.0/16 dev lo
 mkdir -p /tmp/www && echo ok > /tmp/www/index.html
 
+# pinned: "taskset -c CPU" when $pin names a CPU for the daemon (all its threads and children), else nothing.
+pinned() { [ -n "${pin:-}" ] && echo "taskset -c $pin"; }
 # start_daemon NAME CONFIG: prints the pid to measure (kad itself; keepalived's checker child).
 start_daemon() {
   case "$1" in
     kad)
-      ip netns exec "$ns" kad --dont-fork --log-console -f "$2" --status-socket /run/kad-bench.sock > /tmp/kad.log 2>&1 &
+      ip netns exec "$ns" $(pinned) kad --dont-fork --log-console -f "$2" --status-socket /run/kad-bench.sock > /tmp/kad.log 2>&1 &
       echo $! > /tmp/daemon.pid
       cat /tmp/daemon.pid ;;
     keepalived)
       rm -f /tmp/ka.pid /tmp/ka-chk.pid
-      ip netns exec "$ns" keepalived -n -l -C -f "$2" -p /tmp/ka.pid -c /tmp/ka-chk.pid > /tmp/keepalived.log 2>&1 &
+      ip netns exec "$ns" $(pinned) keepalived -n -l -C -f "$2" -p /tmp/ka.pid -c /tmp/ka-chk.pid > /tmp/keepalived.log 2>&1 &
       echo $! > /tmp/daemon.pid
       i=0; while [ ! -s /tmp/ka-chk.pid ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
       cat /tmp/ka-chk.pid ;;
@@ -136,6 +138,9 @@ kill "$steady"
 echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio "$kad_react" "$ref_react")"
 
 # ---- 1,000 checkers ------------------------------------------------------------------------------------------------
+# The daemon runs on CPU 0 and the listener on CPU 1 of the guest's two, the same for every run: where the scheduler
+# puts them relative to each other (sharing a CPU, a context switch each way per check; apart, a cross-CPU wake-up)
+# changes what a check costs, and it can hold for a whole run.
 # Each daemon runs SCALE_PAIRS times in the order kad, keepalived, keepalived, kad, kad, ... (ABBA), so a drift of the
 # emulated CPU's speed over the runs (seen: the same pair 50 % slower four minutes later) weighs on both alike. Each
 # run has a fresh namespace with its own listener: the previous run's TIME_WAIT sockets (60,000 after a minute of
@@ -159,10 +164,10 @@ scale() { # daemon run -> "cpu_ticks utime_ticks stime_ticks wall_cs checks rss_
   ns=scale$scale_run
   ip netns add "$ns" && ip -n "$ns" link set lo up && ip -n "$ns" route add local 10.30.0.0/16 dev lo
   rm -f /tmp/accepted
-  ip netns exec "$ns" $listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
+  ip netns exec "$ns" taskset -c 1 $listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
   listener_pid=$!
   i=0; while [ ! -s /tmp/accepted ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-  pid=$(start_daemon "$1" /tmp/scale.conf)
+  pid=$(pin=0 start_daemon "$1" /tmp/scale.conf)
   # Started once its first destinations are in IPVS (a daemon that cannot keep up with 1,000 checks never holds all
   # 1,000, so waiting for all of them could take forever); the count is printed before and after the window.
   t_start=$(now_cs)
