@@ -75,11 +75,12 @@ public sealed class CheckSchedulerLoopTests
         using var scheduler = new CheckScheduler(TimeProvider.System);
         var work = new Work();
 
-        scheduler.Schedule(work, 1, TimeSpan.FromMilliseconds(30));
-        Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "ran");
-        work.Latest = 2;
-        scheduler.Schedule(work, 2, TimeSpan.FromMilliseconds(20));
-        Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, "ran again");
+        foreach (var (token, milliseconds) in new[] { (1L, 30), (2L, 20) })
+        {
+            work.Latest = token;
+            scheduler.Schedule(work, token, TimeSpan.FromMilliseconds(milliseconds));
+            Assert.That(await work.Ran.WaitAsync(TimeSpan.FromSeconds(10)), Is.True, $"wake-up {token} ran");
+        }
 
         Assert.That(scheduler.Io.TimerExpirations, Is.Zero, "waits this short keep epoll's nanosecond timeout");
     }
