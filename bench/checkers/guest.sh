@@ -159,45 +159,50 @@ listener=/lab/files/listener
 
 # per_check CPU_TICKS CHECKS: microseconds of CPU per check.
 per_check() { awk -v c="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / hz / n : 0) }'; }
-scale() { # daemon run -> "cpu_ticks utime_ticks stime_ticks wall_cs checks rss_kib"
-  scale_run=$2
-  ns=scale$scale_run
+# user_system PID: its user and system CPU ticks. Their sum is exact; the split is not the window's own: the kernel
+# scales each task's sampled user/system ticks to its whole runtime since start and keeps both counters from going
+# back (kernel/sched/cputime.c, cputime_adjust), so a window's delta of either one can be far off (even 0).
+user_system() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
+  daemon=$1; index=$2; ns=scale$index
   ip netns add "$ns" && ip -n "$ns" link set lo up && ip -n "$ns" route add local 10.30.0.0/16 dev lo
   rm -f /tmp/accepted
   ip netns exec "$ns" taskset -c 1 $listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
   listener_pid=$!
   i=0; while [ ! -s /tmp/accepted ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-  pid=$(pin=0 start_daemon "$1" /tmp/scale.conf)
+  pid=$(pin=0 start_daemon "$daemon" /tmp/scale.conf)
   # Started once its first destinations are in IPVS (a daemon that cannot keep up with 1,000 checks never holds all
   # 1,000, so waiting for all of them could take forever); the count is printed before and after the window.
   t_start=$(now_cs)
   while [ "$(dests)" -lt 1 ] && [ $(( $(now_cs) - t_start )) -lt 60000 ]; do sleep 1; done
-  echo "# $1 run $scale_run: $(dests) destinations in IPVS $(( ($(now_cs) - t_start) / 100 )) s after start; warm-up ${warmup} s" >&2
+  echo "# $daemon run $index: $(dests) destinations in IPVS $(( ($(now_cs) - t_start) / 100 )) s after start; warm-up ${warmup} s" >&2
   sleep "$warmup"
   thread_ticks "$pid" > /tmp/threads0
-  set -- "$1" $(awk '{ print $14, $15 }' "/proc/$pid/stat"); u0=$2; s0=$3
+  set -- $(user_system "$pid"); u0=$1; s0=$2
   a0=$(cat /tmp/accepted); t0=$(now_cs)
   sleep "$window"
-  set -- "$1" $(awk '{ print $14, $15 }' "/proc/$pid/stat"); u1=$2; s1=$3
+  set -- $(user_system "$pid"); user=$(($1 - u0)); system=$(($2 - s0))
   a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
   thread_ticks "$pid" > /tmp/threads1
-  checks=$((a1 - a0)); cpu=$((u1 - u0 + s1 - s0))
-  echo "# $1 run $scale_run: cpu $((cpu * 1000 / hz)) ms (user $(( (u1 - u0) * 1000 / hz )), system $(( (s1 - s0) * 1000 / hz ))) over $(( (t1 - t0) * 10 )) ms, $checks checks accepted ($(per_check "$cpu" "$checks") us each), rss ${rss} KiB, $(dests) destinations" >&2
+  checks=$((a1 - a0)); cpu=$((user + system))
+  echo "# $daemon run $index: cpu $((cpu * 1000 / hz)) ms (user $((user * 1000 / hz)), system $((system * 1000 / hz))) over $(( (t1 - t0) * 10 )) ms, $checks checks accepted ($(per_check "$cpu" "$checks") us each), rss ${rss} KiB, $(dests) destinations" >&2
   # Where the CPU went, per thread, over the window (ms).
   awk -v hz="$hz" 'NR == FNR { was[$1] = $2; next } { ms = ($2 - was[$1]) * 1000 / hz; $1 = ""; $2 = ""; if (ms > 0) print ms, $0 }' \
-    /tmp/threads0 /tmp/threads1 | sort -rn | head -5 | sed "s/^/# $1 thread cpu ms: /" >&2
-  if [ "$1" = kad ]; then
+    /tmp/threads0 /tmp/threads1 | sort -rn | head -5 | sed "s/^/# $daemon thread cpu ms: /" >&2
+  if [ "$daemon" = kad ]; then
     echo "# kad: $(grep -c -- '-> Down' /tmp/kad.log) checker transitions to down, $(grep -c -- 'Down -> Up' /tmp/kad.log) back up, $(grep -c 'DEL_DEST' /tmp/kad.log) DEL_DEST" >&2
     grep -- '-> Down' /tmp/kad.log | sed 's/.*TCP_CHECK#0 //' | cut -d';' -f1 | sed 's/[0-9.]*:[0-9]*//g' | sort | uniq -c | sort -rn | head -5 | sed 's/^/# kad down reasons: /' >&2
   fi
   stop_daemon
   kill "$listener_pid"; wait "$listener_pid" 2> /dev/null
   ip netns del "$ns"
-  echo "$cpu $((u1 - u0)) $((s1 - s0)) $((t1 - t0)) $checks $rss"
+  echo "$cpu $((t1 - t0)) $checks $rss"
 }
 # Sums over a daemon's runs: CPU ticks, wall centiseconds, checks; and the largest RSS.
 kad_sum="0 0 0 0"; ref_sum="0 0 0 0"
-add() { echo "$1" | awk -v r="$2" '{ split(r, x, " "); printf "%d %d %d %d\n", $1 + x[1], $2 + x[4], $3 + x[5], ($4 > x[6] ? $4 : x[6]) }'; }
+add() { echo "$1 $2" | awk '{ printf "%d %d %d %d\n", $1 + $5, $2 + $6, $3 + $7, ($4 > $8 ? $4 : $8) }'; }
+# figures SUM: "cpu_ms_per_s us_per_check rss_mib" of a daemon's sums.
+figures() { echo "$1" | awk -v hz="$hz" '{ printf "%.1f %.1f %.1f\n", $1 * 1e5 / hz / $2, ($3 > 0 ? $1 * 1e6 / hz / $3 : 0), $4 / 1024 }'; }
 pair=1; n=0
 while [ "$pair" -le "$scale_pairs" ]; do
   if [ $((pair % 2)) -eq 1 ]; then first=kad; else first=keepalived; fi
@@ -205,13 +210,13 @@ while [ "$pair" -le "$scale_pairs" ]; do
     n=$((n + 1)); run=$(scale "$daemon" "$n")
     if [ "$daemon" = kad ]; then kad_run=$run; kad_sum=$(add "$kad_sum" "$run"); else ref_run=$run; ref_sum=$(add "$ref_sum" "$run"); fi
   done
-  set -- $kad_run; kad_pc=$(per_check "$1" "$5")
-  set -- $ref_run; ref_pc=$(per_check "$1" "$5")
+  set -- $kad_run; kad_pc=$(per_check "$1" "$3")
+  set -- $ref_run; ref_pc=$(per_check "$1" "$3")
   echo "# pair $pair (first $first): cpu per check kad $kad_pc us, keepalived $ref_pc us, ratio $(ratio "$kad_pc" "$ref_pc")" >&2
   pair=$((pair + 1))
 done
-set -- $kad_sum; kad_cpu=$(awk -v c="$1" -v t="$2" -v hz="$hz" 'BEGIN { printf "%.1f", c * 1e5 / hz / t }'); kad_per=$(per_check "$1" "$3"); kad_rss=$(awk -v r="$4" 'BEGIN { printf "%.1f", r / 1024 }')
-set -- $ref_sum; ref_cpu=$(awk -v c="$1" -v t="$2" -v hz="$hz" 'BEGIN { printf "%.1f", c * 1e5 / hz / t }'); ref_per=$(per_check "$1" "$3"); ref_rss=$(awk -v r="$4" 'BEGIN { printf "%.1f", r / 1024 }')
+set -- $(figures "$kad_sum"); kad_cpu=$1; kad_per=$2; kad_rss=$3
+set -- $(figures "$ref_sum"); ref_cpu=$1; ref_per=$2; ref_rss=$3
 echo "BENCH checker_cpu_1000 kad=$kad_cpu ref=$ref_cpu unit=cpu_ms_per_s ratio=$(ratio "$kad_cpu" "$ref_cpu")"
 echo "BENCH checker_cpu_per_check kad=$kad_per ref=$ref_per unit=us ratio=$(ratio "$kad_per" "$ref_per")"
 echo "BENCH checker_rss_1000 kad=$kad_rss ref=$ref_rss unit=MiB ratio=$(ratio "$kad_rss" "$ref_rss")"
