@@ -17,7 +17,8 @@
 #                      warm-up, in ms of CPU per second of wall time; SCALE_PAIRS runs of each daemon, ordered kad,
 #                      keepalived, keepalived, kad, ... and summed (detail lines: each run's user/system split and
 #                      each adjacent pair's ratio).
-#   checker_cpu_per_check  that CPU divided by the checks the listener accepted in the windows (us per check).
+#   checker_cpu_per_check  that CPU divided by the connects the daemon made in the windows (the namespace's TCP
+#                      ActiveOpens), us per check; the listener's accept count is a detail line.
 #   checker_rss_1000   resident set size at the end of the window, the larger of the daemon's runs (MiB).
 set -u
 rounds=${1:-11}
@@ -163,6 +164,16 @@ per_check() { awk -v c="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.1f", (n > 0
 # scales each task's sampled user/system ticks to its whole runtime since start and keeps both counters from going
 # back (kernel/sched/cputime.c, cputime_adjust), so a window's delta of either one can be far off (even 0).
 user_system() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+# tcp_stats NS: the namespace's "ActiveOpens AttemptFails ListenOverflows ListenDrops" (/proc/net/snmp and netstat are
+# per namespace). ActiveOpens counts the connects the daemon made, whether or not the listener got round to them.
+tcp_stats() {
+  ip netns exec "$1" cat /proc/net/snmp /proc/net/netstat | awk '
+    $1 == "Tcp:" && !tcp_seen { for (i = 2; i <= NF; i++) name[i] = $i; tcp_seen = 1; next }
+    $1 == "Tcp:" { for (i = 2; i <= NF; i++) v["Tcp" name[i]] = $i }
+    $1 == "TcpExt:" && !ext_seen { for (i = 2; i <= NF; i++) xname[i] = $i; ext_seen = 1; next }
+    $1 == "TcpExt:" { for (i = 2; i <= NF; i++) v["TcpExt" xname[i]] = $i }
+    END { print v["TcpActiveOpens"] + 0, v["TcpAttemptFails"] + 0, v["TcpExtListenOverflows"] + 0, v["TcpExtListenDrops"] + 0 }'
+}
 scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
   daemon=$1; index=$2; ns=scale$index
   ip netns add "$ns" && ip -n "$ns" link set lo up && ip -n "$ns" route add local 10.30.0.0/16 dev lo
@@ -179,13 +190,18 @@ scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
   sleep "$warmup"
   thread_ticks "$pid" > /tmp/threads0
   set -- $(user_system "$pid"); u0=$1; s0=$2
-  a0=$(cat /tmp/accepted); t0=$(now_cs)
+  tcp0=$(tcp_stats "$ns"); a0=$(cat /tmp/accepted); t0=$(now_cs)
   sleep "$window"
   set -- $(user_system "$pid"); user=$(($1 - u0)); system=$(($2 - s0))
-  a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
+  tcp1=$(tcp_stats "$ns"); a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
   thread_ticks "$pid" > /tmp/threads1
-  checks=$((a1 - a0)); cpu=$((user + system))
-  echo "# $daemon run $index: cpu $((cpu * 1000 / hz)) ms (user $((user * 1000 / hz)), system $((system * 1000 / hz))) over $(( (t1 - t0) * 10 )) ms, $checks checks accepted ($(per_check "$cpu" "$checks") us each), rss ${rss} KiB, $(dests) destinations" >&2
+  # The checks are the connects the daemon made in the window (ActiveOpens). The listener's accept count is only a
+  # cross-check: a listener that falls behind accepts fewer than were made (its queue holds the rest), and dividing
+  # by it would charge the daemon for the listener's delay.
+  set -- $tcp0 $tcp1
+  checks=$(($5 - $1)); attempt_fails=$(($6 - $2)); overflows=$(($7 - $3)); drops=$(($8 - $4))
+  cpu=$((user + system))
+  echo "# $daemon run $index: cpu $((cpu * 1000 / hz)) ms (user $((user * 1000 / hz)), system $((system * 1000 / hz))) over $(( (t1 - t0) * 10 )) ms, $checks connects made ($(per_check "$cpu" "$checks") us each), $((a1 - a0)) accepted, $attempt_fails failed, listen overflows $overflows, drops $drops, rss ${rss} KiB, $(dests) destinations" >&2
   # Where the CPU went, per thread, over the window (ms).
   awk -v hz="$hz" 'NR == FNR { was[$1] = $2; next } { ms = ($2 - was[$1]) * 1000 / hz; $1 = ""; $2 = ""; if (ms > 0) print ms, $0 }' \
     /tmp/threads0 /tmp/threads1 | sort -rn | head -5 | sed "s/^/# $daemon thread cpu ms: /" >&2
