@@ -19,7 +19,12 @@
 #                      each adjacent pair's ratio).
 #   checker_cpu_per_check  that CPU divided by the connects the daemon made in the windows (the namespace's TCP
 #                      ActiveOpens), us per check; the listener's accept count is a detail line.
+#   checker_machine_cpu_per_check  the whole guest's busy CPU time over the same windows per connect (us): the daemon,
+#                      the listener, and the kernel work of the checks that ran outside the daemon (ksoftirqd, RCU,
+#                      timers), which the daemon's own figure does not see.
 #   checker_rss_1000   resident set size at the end of the window, the larger of the daemon's runs (MiB).
+# With two guest CPUs the daemon is pinned to CPU 0 and the listener to CPU 1; with one (the instruction-counted
+# guest, see ./run) they share it.
 set -u
 rounds=${1:-11}
 window=${2:-30}
@@ -139,9 +144,9 @@ kill "$steady"
 echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio "$kad_react" "$ref_react")"
 
 # ---- 1,000 checkers ------------------------------------------------------------------------------------------------
-# The daemon runs on CPU 0 and the listener on CPU 1 of the guest's two, the same for every run: where the scheduler
+# With two guest CPUs the daemon runs on CPU 0 and the listener on CPU 1, the same for every run: where the scheduler
 # puts them relative to each other (sharing a CPU, a context switch each way per check; apart, a cross-CPU wake-up)
-# changes what a check costs, and it can hold for a whole run.
+# changes what a check costs, and it can hold for a whole run. With one they share it, the same for both daemons.
 # Each daemon runs SCALE_PAIRS times in the order kad, keepalived, keepalived, kad, kad, ... (ABBA), so a drift of the
 # emulated CPU's speed over the runs (seen: the same pair 50 % slower four minutes later) weighs on both alike. Each
 # run has a fresh namespace with its own listener: the previous run's TIME_WAIT sockets (60,000 after a minute of
@@ -157,6 +162,8 @@ echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio
 } > /tmp/scale.conf
 listener=/lab/files/listener
 [ -x "$listener" ] || listener="$driver listen"
+# With one guest CPU nothing is pinned: the daemon and the listener share it.
+if [ "$(nproc)" -ge 2 ]; then daemon_cpu=0; listener_cpu=1; else daemon_cpu=; listener_cpu=; fi
 
 # per_check CPU_TICKS CHECKS: microseconds of CPU per check.
 per_check() { awk -v c="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / hz / n : 0) }'; }
@@ -174,14 +181,17 @@ tcp_stats() {
     $1 == "TcpExt:" { for (i = 2; i <= NF; i++) v["TcpExt" xname[i]] = $i }
     END { print v["TcpActiveOpens"] + 0, v["TcpAttemptFails"] + 0, v["TcpExtListenOverflows"] + 0, v["TcpExtListenDrops"] + 0 }'
 }
-scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
+# busy_ticks: CPU ticks the whole guest spent busy (all CPUs, everything but idle and iowait): the daemon, the listener,
+# and the kernel work of the checks wherever it ran (ksoftirqd, timers, interrupts).
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib busy_ticks"
   daemon=$1; index=$2; ns=scale$index
   ip netns add "$ns" && ip -n "$ns" link set lo up && ip -n "$ns" route add local 10.30.0.0/16 dev lo
   rm -f /tmp/accepted
-  ip netns exec "$ns" taskset -c 1 $listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
+  ip netns exec "$ns" $(pin=$listener_cpu pinned) $listener 8080 /tmp/accepted > /tmp/listener.log 2>&1 &
   listener_pid=$!
   i=0; while [ ! -s /tmp/accepted ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-  pid=$(pin=0 start_daemon "$daemon" /tmp/scale.conf)
+  pid=$(pin=$daemon_cpu start_daemon "$daemon" /tmp/scale.conf)
   # Started once its first destinations are in IPVS (a daemon that cannot keep up with 1,000 checks never holds all
   # 1,000, so waiting for all of them could take forever); the count is printed before and after the window.
   t_start=$(now_cs)
@@ -190,10 +200,10 @@ scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
   sleep "$warmup"
   thread_ticks "$pid" > /tmp/threads0
   set -- $(user_system "$pid"); u0=$1; s0=$2
-  tcp0=$(tcp_stats "$ns"); a0=$(cat /tmp/accepted); t0=$(now_cs)
+  tcp0=$(tcp_stats "$ns"); a0=$(cat /tmp/accepted); b0=$(busy_ticks); t0=$(now_cs)
   sleep "$window"
   set -- $(user_system "$pid"); user=$(($1 - u0)); system=$(($2 - s0))
-  tcp1=$(tcp_stats "$ns"); a1=$(cat /tmp/accepted); t1=$(now_cs); rss=$(rss_kib "$pid")
+  tcp1=$(tcp_stats "$ns"); a1=$(cat /tmp/accepted); b1=$(busy_ticks); t1=$(now_cs); rss=$(rss_kib "$pid")
   thread_ticks "$pid" > /tmp/threads1
   # The checks are the connects the daemon made in the window (ActiveOpens). The listener's accept count is only a
   # cross-check: a listener that falls behind accepts fewer than were made (its queue holds the rest), and dividing
@@ -201,7 +211,7 @@ scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
   set -- $tcp0 $tcp1
   checks=$(($5 - $1)); attempt_fails=$(($6 - $2)); overflows=$(($7 - $3)); drops=$(($8 - $4))
   cpu=$((user + system))
-  echo "# $daemon run $index: cpu $((cpu * 1000 / hz)) ms (user $((user * 1000 / hz)), system $((system * 1000 / hz))) over $(( (t1 - t0) * 10 )) ms, $checks connects made ($(per_check "$cpu" "$checks") us each), $((a1 - a0)) accepted, $attempt_fails failed, listen overflows $overflows, drops $drops, rss ${rss} KiB, $(dests) destinations" >&2
+  echo "# $daemon run $index: cpu $((cpu * 1000 / hz)) ms (user $((user * 1000 / hz)), system $((system * 1000 / hz))) over $(( (t1 - t0) * 10 )) ms, $checks connects made ($(per_check "$cpu" "$checks") us each), $((a1 - a0)) accepted, $attempt_fails failed, listen overflows $overflows, drops $drops, rss ${rss} KiB, $(dests) destinations; whole guest busy $(( (b1 - b0) * 1000 / hz )) ms ($(per_check $((b1 - b0)) "$checks") us per check)" >&2
   # Where the CPU went, per thread, over the window (ms).
   awk -v hz="$hz" 'NR == FNR { was[$1] = $2; next } { ms = ($2 - was[$1]) * 1000 / hz; $1 = ""; $2 = ""; if (ms > 0) print ms, $0 }' \
     /tmp/threads0 /tmp/threads1 | sort -rn | head -5 | sed "s/^/# $daemon thread cpu ms: /" >&2
@@ -212,13 +222,13 @@ scale() { # daemon run -> "cpu_ticks wall_cs checks rss_kib"
   stop_daemon
   kill "$listener_pid"; wait "$listener_pid" 2> /dev/null
   ip netns del "$ns"
-  echo "$cpu $((t1 - t0)) $checks $rss"
+  echo "$cpu $((t1 - t0)) $checks $rss $((b1 - b0))"
 }
-# Sums over a daemon's runs: CPU ticks, wall centiseconds, checks; and the largest RSS.
-kad_sum="0 0 0 0"; ref_sum="0 0 0 0"
-add() { echo "$1 $2" | awk '{ printf "%d %d %d %d\n", $1 + $5, $2 + $6, $3 + $7, ($4 > $8 ? $4 : $8) }'; }
-# figures SUM: "cpu_ms_per_s us_per_check rss_mib" of a daemon's sums.
-figures() { echo "$1" | awk -v hz="$hz" '{ printf "%.1f %.1f %.1f\n", $1 * 1e5 / hz / $2, ($3 > 0 ? $1 * 1e6 / hz / $3 : 0), $4 / 1024 }'; }
+# Sums over a daemon's runs: CPU ticks, wall centiseconds, checks, the largest RSS, whole-guest busy ticks.
+kad_sum="0 0 0 0 0"; ref_sum="0 0 0 0 0"
+add() { echo "$1 $2" | awk '{ printf "%d %d %d %d %d\n", $1 + $6, $2 + $7, $3 + $8, ($4 > $9 ? $4 : $9), $5 + $10 }'; }
+# figures SUM: "cpu_ms_per_s us_per_check rss_mib machine_us_per_check" of a daemon's sums.
+figures() { echo "$1" | awk -v hz="$hz" '{ printf "%.1f %.1f %.1f %.1f\n", $1 * 1e5 / hz / $2, ($3 > 0 ? $1 * 1e6 / hz / $3 : 0), $4 / 1024, ($3 > 0 ? $5 * 1e6 / hz / $3 : 0) }'; }
 pair=1; n=0
 while [ "$pair" -le "$scale_pairs" ]; do
   if [ $((pair % 2)) -eq 1 ]; then first=kad; else first=keepalived; fi
@@ -226,13 +236,14 @@ while [ "$pair" -le "$scale_pairs" ]; do
     n=$((n + 1)); run=$(scale "$daemon" "$n")
     if [ "$daemon" = kad ]; then kad_run=$run; kad_sum=$(add "$kad_sum" "$run"); else ref_run=$run; ref_sum=$(add "$ref_sum" "$run"); fi
   done
-  set -- $kad_run; kad_pc=$(per_check "$1" "$3")
-  set -- $ref_run; ref_pc=$(per_check "$1" "$3")
-  echo "# pair $pair (first $first): cpu per check kad $kad_pc us, keepalived $ref_pc us, ratio $(ratio "$kad_pc" "$ref_pc")" >&2
+  set -- $kad_run; kad_pc=$(per_check "$1" "$3"); kad_mc=$(per_check "$5" "$3")
+  set -- $ref_run; ref_pc=$(per_check "$1" "$3"); ref_mc=$(per_check "$5" "$3")
+  echo "# pair $pair (first $first): cpu per check kad $kad_pc us, keepalived $ref_pc us, ratio $(ratio "$kad_pc" "$ref_pc"); whole guest kad $kad_mc us, keepalived $ref_mc us, ratio $(ratio "$kad_mc" "$ref_mc")" >&2
   pair=$((pair + 1))
 done
-set -- $(figures "$kad_sum"); kad_cpu=$1; kad_per=$2; kad_rss=$3
-set -- $(figures "$ref_sum"); ref_cpu=$1; ref_per=$2; ref_rss=$3
+set -- $(figures "$kad_sum"); kad_cpu=$1; kad_per=$2; kad_rss=$3; kad_machine=$4
+set -- $(figures "$ref_sum"); ref_cpu=$1; ref_per=$2; ref_rss=$3; ref_machine=$4
 echo "BENCH checker_cpu_1000 kad=$kad_cpu ref=$ref_cpu unit=cpu_ms_per_s ratio=$(ratio "$kad_cpu" "$ref_cpu")"
 echo "BENCH checker_cpu_per_check kad=$kad_per ref=$ref_per unit=us ratio=$(ratio "$kad_per" "$ref_per")"
+echo "BENCH checker_machine_cpu_per_check kad=$kad_machine ref=$ref_machine unit=us ratio=$(ratio "$kad_machine" "$ref_machine")"
 echo "BENCH checker_rss_1000 kad=$kad_rss ref=$ref_rss unit=MiB ratio=$(ratio "$kad_rss" "$ref_rss")"
