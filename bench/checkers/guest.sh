@@ -23,8 +23,6 @@
 #                      the listener, and the kernel work of the checks that ran outside the daemon (ksoftirqd, RCU,
 #                      timers), which the daemon's own figure does not see.
 #   checker_rss_1000   resident set size at the end of the window, the larger of the daemon's runs (MiB).
-# With two guest CPUs the daemon is pinned to CPU 0 and the listener to CPU 1; with one (the instruction-counted
-# guest, see ./run) they share it.
 set -u
 rounds=${1:-11}
 window=${2:-30}
@@ -58,7 +56,7 @@ ip netns add bench && ip -n bench link set lo up
 ip -n bench route add local 10.31.0.0/16 dev lo
 mkdir -p /tmp/www && echo ok > /tmp/www/index.html
 
-# pinned: "taskset -c CPU" when $pin names a CPU for the daemon (all its threads and children), else nothing.
+# pinned: "taskset -c CPU" when $pin names a CPU (for a process, all its threads and children), else nothing.
 pinned() { [ -n "${pin:-}" ] && echo "taskset -c $pin"; }
 # start_daemon NAME CONFIG: prints the pid to measure (kad itself; keepalived's checker child).
 start_daemon() {
@@ -162,7 +160,6 @@ echo "BENCH rs_down_reaction kad=$kad_react ref=$ref_react unit=ms ratio=$(ratio
 } > /tmp/scale.conf
 listener=/lab/files/listener
 [ -x "$listener" ] || listener="$driver listen"
-# With one guest CPU nothing is pinned: the daemon and the listener share it.
 if [ "$(nproc)" -ge 2 ]; then daemon_cpu=0; listener_cpu=1; else daemon_cpu=; listener_cpu=; fi
 
 # per_check CPU_TICKS CHECKS: microseconds of CPU per check.
@@ -174,12 +171,11 @@ user_system() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
 # tcp_stats NS: the namespace's "ActiveOpens AttemptFails ListenOverflows ListenDrops" (/proc/net/snmp and netstat are
 # per namespace). ActiveOpens counts the connects the daemon made, whether or not the listener got round to them.
 tcp_stats() {
+  # Each group ("Tcp:", "TcpExt:", ...) is a line of names, then a line of values.
   ip netns exec "$1" cat /proc/net/snmp /proc/net/netstat | awk '
-    $1 == "Tcp:" && !tcp_seen { for (i = 2; i <= NF; i++) name[i] = $i; tcp_seen = 1; next }
-    $1 == "Tcp:" { for (i = 2; i <= NF; i++) v["Tcp" name[i]] = $i }
-    $1 == "TcpExt:" && !ext_seen { for (i = 2; i <= NF; i++) xname[i] = $i; ext_seen = 1; next }
-    $1 == "TcpExt:" { for (i = 2; i <= NF; i++) v["TcpExt" xname[i]] = $i }
-    END { print v["TcpActiveOpens"] + 0, v["TcpAttemptFails"] + 0, v["TcpExtListenOverflows"] + 0, v["TcpExtListenDrops"] + 0 }'
+    !($1 in named) { named[$1] = 1; for (i = 2; i <= NF; i++) name[$1, i] = $i; next }
+    { for (i = 2; i <= NF; i++) v[$1 name[$1, i]] = $i }
+    END { print v["Tcp:ActiveOpens"] + 0, v["Tcp:AttemptFails"] + 0, v["TcpExt:ListenOverflows"] + 0, v["TcpExt:ListenDrops"] + 0 }'
 }
 # busy_ticks: CPU ticks the whole guest spent busy (all CPUs, everything but idle and iowait): the daemon, the listener,
 # and the kernel work of the checks wherever it ran (ksoftirqd, timers, interrupts).
