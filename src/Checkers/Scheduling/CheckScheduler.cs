@@ -18,8 +18,9 @@ internal interface IScheduledWork
 /// connects complete on, as in keepalived's single event loop. With any other <see cref="TimeProvider"/> (tests' fake
 /// clocks) one timer of that provider, armed for the earliest, runs the batch on the timer's thread, deterministically;
 /// the loop then only watches connects (<see cref="Io"/>). On the loop, the time is read once after each wait and
-/// once before it (<see cref="Now"/>), as keepalived's loop does: a clock read is a system call where the clock
-/// source has no vDSO path (HPET, as on many virtual machines), and a check would otherwise read it five times.
+/// once before it (<see cref="Now"/>), as keepalived's loop does, and a check reads it only as an attempt starts and
+/// as it ends (<see cref="ReadClock"/>): a clock read is a system call where the clock source has no vDSO path (HPET,
+/// as on many virtual machines).
 /// Thread-safe.
 /// </summary>
 internal sealed class CheckScheduler : IDisposable
@@ -72,14 +73,14 @@ internal sealed class CheckScheduler : IDisposable
 
     /// <summary>
     /// The <see cref="TimeProvider"/> timestamp to schedule and measure with: on the loop's thread, the time its latest
-    /// wait ended (everything done in one pass of the loop happens "at" that time); elsewhere, the clock's.
+    /// wait ended or its latest <see cref="ReadClock"/>, whichever came last; elsewhere, the clock's.
     /// </summary>
     public long Now => _loopRunsSchedule && _loop!.IsLoopThread ? _loopNow : _time.GetTimestamp();
 
     /// <summary>
     /// Reads the clock (on the loop's thread, <see cref="Now"/> becomes it): for what must not start early, such as
     /// an attempt's timeout — a long pass of a saturated loop would otherwise give its last attempts less than
-    /// connect_timeout.
+    /// connect_timeout — and for the end of a check, from which its next one counts.
     /// </summary>
     public long ReadClock()
     {
