@@ -15,12 +15,11 @@ internal interface IScheduledWork
 /// <see cref="CoalesceWindow"/> after: those due together share one wake-up) runs in one batch. With the system clock
 /// (on Linux x86-64) the heap is served by the monitor's <see cref="CheckLoop"/>: its epoll wait lasts until the
 /// earliest wake-up, so checks start on the same thread their connects complete on, as in keepalived's single event
-/// loop. With any other <see cref="TimeProvider"/> (tests' fake
-/// clocks) one timer of that provider, armed for the earliest, runs the batch on the timer's thread, deterministically;
-/// the loop then only watches connects (<see cref="Io"/>). On the loop, the time is read once after each wait and
-/// once before it (<see cref="Now"/>), as keepalived's loop does, and a check reads it only as an attempt starts and
-/// as it ends (<see cref="ReadClock"/>): a clock read is a system call where the clock source has no vDSO path (HPET,
-/// as on many virtual machines).
+/// loop. With any other <see cref="TimeProvider"/> (tests' fake clocks) one timer of that provider, armed for the
+/// earliest, runs the batch on the timer's thread, deterministically; the loop then only watches connects
+/// (<see cref="Io"/>). On the loop, the time is read once after each wait and once before it (<see cref="Now"/>), as
+/// keepalived's loop does, and a check reads it only as an attempt starts and as it ends (<see cref="ReadClock"/>): a
+/// clock read is a system call where the clock source has no vDSO path (HPET, as on many virtual machines).
 /// Thread-safe.
 /// </summary>
 internal sealed class CheckScheduler : IDisposable

@@ -681,7 +681,7 @@ public sealed class HealthMonitor : IAsyncDisposable
         private void StartAttempt()
         {
             _attempts++;
-            _attemptStarted = _monitor._scheduler.ReadClock(); // one clock read per attempt: its timeout counts from here
+            _attemptStarted = _monitor._scheduler.ReadClock(); // its timeout counts from here (its end reads the clock again)
             // Set first: a result reported at once (or by the loop on another thread before Start returns) replaces
             // this wake-up.
             Wake(_runner.Probe.AttemptTimeout, timeout: true);
